@@ -1,0 +1,393 @@
+"""Layers: one small class each, forward and backward side by side.
+
+Every layer has
+
+* ``forward(x, train=False) -> y``: also keeps ``y`` as ``layer.out`` so the UI can
+  draw the latest outputs (hidden activations, feature maps).
+* ``backward(grad_y) -> grad_x``: fills ``layer.grads`` (same keys as
+  ``layer.params``) in place, using what the last ``forward`` saw.  It may
+  overwrite ``grad_y``, and ``grad_x`` may be a work buffer the layer reuses on
+  its next call: use it before then (a model does).  Fresh big arrays every
+  step would cost page faults; ``layer.out`` is always a fresh array.
+* ``params`` / ``grads``: ``dict[str, array]``.  Write them in place
+  (``p[...] = v``): a :class:`~engine.model.Sequential` packs them into one flat
+  buffer and the dict values are views into it.
+* ``input_grad``: when False, ``backward`` skips the input gradient and returns
+  ``None`` (the model sets it on its first parameter layer: nothing needs it).
+
+Images are NCHW.  Arrays may have any memory layout: Conv2D hands out NCHW views
+of batch-innermost memory (see :mod:`engine.im2col`), and the elementwise layers
+and MaxPool2D keep whatever layout they are given.  dtype follows the
+``dtype=`` argument (float32 by default; gradient checks use float64).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import backend, init as initializers
+from .im2col import col2im, im2col, out_size, pad_chwn
+
+
+class Layer:
+    """Base class: no parameters, identity shape."""
+
+    decay: tuple[str, ...] = ("W",)  # parameters that L1/L2 regularisation applies to (weights, not biases)
+    input_grad = True
+
+    def __init__(self):
+        self.params: dict = {}
+        self.grads: dict = {}
+        self.out = None
+        self._work_bufs: dict = {}
+
+    def _work(self, key: str, shape, dtype, like=None, zero: bool = False):
+        """A scratch array kept between calls; ``like``: copy that array's memory layout.
+
+        ``zero`` zeroes it when (re)allocated only: callers rely on parts they never write.
+        """
+        sig = (tuple(shape), dtype, None if like is None else like.strides)
+        entry = self._work_bufs.get(key)
+        if entry is None or entry[0] != sig:
+            xp = backend.xp
+            buf = xp.empty_like(like) if like is not None else xp.empty(shape, dtype=dtype)
+            if zero:
+                buf[...] = 0
+            self._work_bufs[key] = entry = (sig, buf)
+        return entry[1]
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    def config(self) -> dict:
+        """Constructor arguments that rebuild this layer (JSON-able); weights are saved separately."""
+        return {}
+
+    def spec(self) -> dict:
+        return {"type": self.name, **self.config()}
+
+    def output_shape(self, shape: tuple) -> tuple:
+        """Per-sample output shape for a per-sample input ``shape`` (no batch axis)."""
+        return tuple(shape)
+
+    def n_params(self) -> int:
+        return sum(int(p.size) for p in self.params.values())
+
+    def _new_params(self, w: np.ndarray, b: np.ndarray) -> None:
+        xp = backend.xp
+        self.params = {"W": xp.asarray(w), "b": xp.asarray(b)}
+        self.grads = {k: xp.zeros_like(v) for k, v in self.params.items()}
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.config().items())
+        return f"{self.name}({args})"
+
+
+class Dense(Layer):
+    """Fully connected: ``y = x @ W + b`` with ``W`` of shape (n_in, n_out)."""
+
+    def __init__(self, n_in: int, n_out: int, init: str = "glorot", rng=None, dtype=np.float32):
+        super().__init__()
+        self.n_in, self.n_out, self.init = int(n_in), int(n_out), init
+        self._new_params(*initializers.make(init, (n_in, n_out), n_in, n_out, rng, n_out, dtype))
+
+    def config(self):
+        return {"n_in": self.n_in, "n_out": self.n_out, "init": self.init}
+
+    def output_shape(self, shape):
+        if tuple(shape) != (self.n_in,):
+            raise ValueError(f"Dense({self.n_in}, {self.n_out}) got input shape {tuple(shape)}")
+        return (self.n_out,)
+
+    def forward(self, x, train=False):
+        if x.dtype != self.params["W"].dtype:
+            x = x.astype(self.params["W"].dtype)
+        self.x = x
+        y = backend.xp.dot(x, self.params["W"])  # dot: less call overhead than @ on tiny nets
+        y += self.params["b"]
+        self.out = y
+        return y
+
+    def backward(self, g):
+        xp = backend.xp
+        if g.dtype != self.x.dtype:
+            g = g.astype(self.x.dtype)
+        xp.dot(self.x.T, g, out=self.grads["W"])
+        g.sum(axis=0, out=self.grads["b"])
+        if self.input_grad:
+            return xp.dot(g, self.params["W"].T)
+        return None
+
+
+class Conv2D(Layer):
+    """2D convolution (cross-correlation) on NCHW input with a (out_ch, in_ch, kh, kw) kernel.
+
+    Computed as one matrix product over im2col columns in batch-innermost memory;
+    the output is an NCHW view of ``(out_ch, Ho, Wo, N)`` memory (see engine.im2col).
+    """
+
+    def __init__(self, in_ch: int, out_ch: int, kernel, stride: int = 1, padding: int = 0,
+                 init: str = "he", rng=None, dtype=np.float32):
+        super().__init__()
+        kh, kw = (kernel, kernel) if isinstance(kernel, int) else tuple(kernel)
+        self.in_ch, self.out_ch, self.kernel = int(in_ch), int(out_ch), (int(kh), int(kw))
+        self.stride, self.padding, self.init = int(stride), int(padding), init
+        self._cols = None
+        if self.stride < 1 or self.padding < 0:
+            raise ValueError("Conv2D needs stride >= 1 and padding >= 0")
+        shape = (out_ch, in_ch, kh, kw)
+        self._new_params(*initializers.make(init, shape, in_ch * kh * kw, out_ch * kh * kw, rng, out_ch, dtype))
+
+    def config(self):
+        return {"in_ch": self.in_ch, "out_ch": self.out_ch, "kernel": list(self.kernel),
+                "stride": self.stride, "padding": self.padding, "init": self.init}
+
+    def output_shape(self, shape):
+        c, h, w = shape
+        if c != self.in_ch:
+            raise ValueError(f"Conv2D expects {self.in_ch} input channels, got shape {tuple(shape)}")
+        (kh, kw), s, p = self.kernel, self.stride, self.padding
+        return (self.out_ch, out_size(h, kh, s, p), out_size(w, kw, s, p))
+
+    def forward(self, x, train=False):
+        if x.dtype != self.params["W"].dtype:
+            x = x.astype(self.params["W"].dtype)
+        n, _, h, w = x.shape
+        (kh, kw), s, p = self.kernel, self.stride, self.padding
+        ho, wo = out_size(h, kh, s, p), out_size(w, kw, s, p)
+        c = x.shape[1]
+        if p:  # the border of this buffer stays zero: only the interior is ever written
+            xpad = pad_chwn(x, p, out=self._work("pad", (c, h + 2 * p, w + 2 * p, n), x.dtype, zero=True))
+        else:  # input already in CHWN memory is used as is (a free view)
+            xpad = x.transpose(1, 2, 3, 0)
+        cols = self._work("cols", (c, kh, kw, ho, wo, n), x.dtype)
+        self._cols = im2col(xpad, kh, kw, s, ho, wo, out=cols)
+        self._in_hw, self._pad_shape = (h, w), xpad.shape
+        o = self.out_ch
+        y = self.params["W"].reshape(o, -1) @ cols.reshape(-1, ho * wo * n)
+        y += self.params["b"][:, None]
+        self.out = y.reshape(o, ho, wo, n).transpose(3, 0, 1, 2)
+        return self.out
+
+    def backward(self, g):
+        o, cols = self.out_ch, self._cols
+        if cols is None:
+            raise RuntimeError("Conv2D.backward needs a forward first (each backward uses up its forward's columns)")
+        if g.dtype != cols.dtype:
+            g = g.astype(cols.dtype)
+        gm = g.transpose(1, 2, 3, 0).reshape(o, -1)  # free when g is in CHWN memory, like our output
+        cm = cols.reshape(-1, gm.shape[1])
+        backend.xp.matmul(gm, cm.T, out=self.grads["W"].reshape(o, -1))
+        gm.sum(axis=1, out=self.grads["b"])
+        if not self.input_grad:
+            return None
+        # The columns are spent: their buffer takes d loss / d columns (one big buffer, not two,
+        # stays in cache). So each backward needs its own forward first.
+        self._cols = None
+        backend.xp.dot(self.params["W"].reshape(o, -1).T, gm, out=cm)
+        dx = col2im(cols, self.stride, out=self._work("dx", self._pad_shape, cols.dtype))
+        (h, w), p = self._in_hw, self.padding
+        return dx[:, p : p + h, p : p + w, :].transpose(3, 0, 1, 2)
+
+
+class MaxPool2D(Layer):
+    """Max pooling over ``size`` x ``size`` windows (floor mode), stride defaults to ``size``.
+
+    Backward routes each window's gradient to exactly ONE element, the first
+    maximum in row-major order, even when several are tied (flat image
+    backgrounds make exact ties common; sending it to all would inflate it).
+    """
+
+    def __init__(self, size: int = 2, stride: int | None = None):
+        super().__init__()
+        self.size = int(size)
+        self.stride = int(stride) if stride is not None else self.size
+
+    def config(self):
+        return {"size": self.size, "stride": self.stride}
+
+    def output_shape(self, shape):
+        c, h, w = shape
+        k, s = self.size, self.stride
+        return (c, (h - k) // s + 1, (w - k) // s + 1)
+
+    def _views(self, a, ho, wo):
+        """The k*k strided views of ``a``: view t holds element t (row-major) of every window."""
+        k, s = self.size, self.stride
+        return [a[:, :, i : i + s * (ho - 1) + 1 : s, j : j + s * (wo - 1) + 1 : s]
+                for i in range(k) for j in range(k)]
+
+    def forward(self, x, train=False):
+        xp = backend.xp
+        _, _, h, w = x.shape
+        k, s = self.size, self.stride
+        ho, wo = (h - k) // s + 1, (w - k) // s + 1
+        views = self._views(x, ho, wo)
+        best = views[0].copy(order="K")
+        idx = self._work("idx", best.shape, xp.uint8, like=best)  # which window element won
+        idx[...] = 0
+        for t in range(1, len(views)):
+            better = views[t] > best  # strict: ties keep the earlier element
+            # t exceeds every index so far, so max() sets idx = t exactly where better
+            xp.maximum(idx, better * xp.uint8(t), out=idx)
+            xp.maximum(best, views[t], out=best)
+        self.x, self.idx, self._hw = x, idx, (ho, wo)
+        self.out = best
+        return best
+
+    def backward(self, g):
+        xp = backend.xp
+        k, s = self.size, self.stride
+        (ho, wo), x, idx = self._hw, self.x, self.idx
+        dx = self._work("dx", x.shape, x.dtype, like=x)
+        if not (s == k and ho * k == x.shape[2] and wo * k == x.shape[3]):
+            dx[...] = 0  # some elements are in no window, or in several
+        for t, view in enumerate(self._views(dx, ho, wo)):
+            if s >= k:  # windows do not overlap: each element is written once
+                xp.multiply(g, idx == t, out=view)
+            else:
+                view += g * (idx == t)
+        return dx
+
+
+class Flatten(Layer):
+    """(N, ...) -> (N, features), in C order of the logical NCHW axes."""
+
+    def output_shape(self, shape):
+        return (math.prod(shape),)
+
+    def forward(self, x, train=False):
+        self.x = x
+        self.out = x.reshape(x.shape[0], -1)
+        return self.out
+
+    def backward(self, g):
+        g = g.reshape(self.x.shape)
+        if self.x.flags.c_contiguous:
+            return g
+        dx = self._work("dx", g.shape, g.dtype, like=self.x)
+        dx[...] = g  # back to the input's memory layout: mixed layouts make later ops slow
+        return dx
+
+
+class Dropout(Layer):
+    """Inverted dropout: in training zero each input with probability ``rate`` and scale
+    the rest by 1/(1-rate), so evaluation is the identity.  Masks come from ``rng``."""
+
+    def __init__(self, rate: float = 0.5, rng=None):
+        super().__init__()
+        if not 0.0 <= rate < 1.0:
+            raise ValueError(f"dropout rate must be in [0, 1), got {rate}")
+        self.rate = float(rate)
+        self.rng = initializers.as_rng(rng)
+        self._device_rng = None
+        self.mask = None
+
+    def config(self):
+        return {"rate": self.rate}
+
+    def _uniform(self, shape, dtype):
+        xp = backend.xp
+        if xp is np:
+            return self.rng.random(shape, dtype=dtype)
+        if self._device_rng is None:  # seeded once from the host generator
+            self._device_rng = xp.random.default_rng(int(self.rng.integers(2**63)))
+        return self._device_rng.random(shape, dtype=dtype)
+
+    def forward(self, x, train=False):
+        if not train or self.rate == 0.0:
+            self.mask = None
+            self.out = x
+            return x
+        keep = 1.0 - self.rate
+        mask = self._uniform(x.shape, x.dtype) < keep
+        self.mask = mask * x.dtype.type(1.0 / keep)
+        self.out = x * self.mask
+        return self.out
+
+    def backward(self, g):
+        if self.mask is not None:
+            g *= self.mask
+        return g
+
+
+# --- activations: parameter-free elementwise layers ------------------------------
+
+
+class Linear(Layer):
+    """Identity activation (regression outputs, logits)."""
+
+    def forward(self, x, train=False):
+        self.out = x
+        return x
+
+    def backward(self, g):
+        return g
+
+
+class ReLU(Layer):
+    def forward(self, x, train=False):
+        self.out = backend.xp.maximum(x, 0)
+        return self.out
+
+    def backward(self, g):
+        g *= self.out > 0
+        return g
+
+
+class Tanh(Layer):
+    def forward(self, x, train=False):
+        self.out = backend.xp.tanh(x)
+        return self.out
+
+    def backward(self, g):
+        d = self.out * self.out
+        backend.xp.subtract(1, d, out=d)
+        g *= d
+        return g
+
+
+class Sigmoid(Layer):
+    """Computed as 0.5 * tanh(x / 2) + 0.5: same function, no exp overflow."""
+
+    def forward(self, x, train=False):
+        xp = backend.xp
+        y = xp.multiply(x, 0.5)
+        xp.tanh(y, out=y)
+        y *= 0.5
+        y += 0.5
+        self.out = y
+        return y
+
+    def backward(self, g):
+        y = self.out
+        d = 1 - y
+        d *= y
+        g *= d
+        return g
+
+
+ACTIVATIONS = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid, "linear": Linear}
+LAYERS = {cls.__name__: cls for cls in (Dense, Conv2D, MaxPool2D, Flatten, Dropout, Linear, ReLU, Tanh, Sigmoid)}
+
+
+def activation(name: str) -> Layer:
+    """A new activation layer by name: relu, tanh, sigmoid or linear."""
+    try:
+        return ACTIVATIONS[name.lower()]()
+    except KeyError:
+        raise ValueError(f"unknown activation {name!r}: use one of {', '.join(ACTIVATIONS)}") from None
+
+
+def from_spec(spec: dict, rng=None, dtype=np.float32) -> Layer:
+    """Rebuild a layer from :meth:`Layer.spec` (weights are set afterwards)."""
+    spec = dict(spec)
+    cls = LAYERS[spec.pop("type")]
+    if cls in (Dense, Conv2D):
+        spec["dtype"] = dtype
+    if cls in (Dense, Conv2D, Dropout):
+        spec["rng"] = rng
+    return cls(**spec)

@@ -1,0 +1,138 @@
+"""Losses: ``forward(output, target) -> float`` (mean over the batch), then ``backward() -> d loss / d output``.
+
+``get_loss(name)`` with ``mse`` (squared error, the Playground's), ``softmax_ce``
+(softmax + cross-entropy fused, on logits), ``bce`` (binary cross-entropy on
+probabilities) and ``bce_logits`` (sigmoid + BCE fused, on logits).
+Targets for ``softmax_ce`` may be integer class labels (N,) or rows of
+probabilities (N, K).  A single-output target of shape (N,) is read as (N, 1).
+"""
+
+from __future__ import annotations
+
+from . import backend
+
+
+def softmax(x, axis: int = -1):
+    """Row-wise softmax (for display: the losses fuse it with cross-entropy)."""
+    xp = backend.xp
+    e = xp.exp(x - x.max(axis=axis, keepdims=True))
+    e /= e.sum(axis=axis, keepdims=True)
+    return e
+
+
+def _like(target, output):
+    """A float target with the output's shape (so (N,) works for one output)."""
+    t = target if target.dtype == output.dtype else target.astype(output.dtype)
+    return t.reshape(output.shape)
+
+
+class Loss:
+    name = ""
+
+    def forward(self, output, target) -> float:
+        raise NotImplementedError
+
+    def backward(self):
+        raise NotImplementedError
+
+
+class MSE(Loss):
+    """0.5 * (o - t)^2 summed over outputs, averaged over the batch."""
+
+    name = "mse"
+
+    def forward(self, output, target) -> float:
+        d = output - _like(target, output)
+        self.diff, self.n = d, output.shape[0]
+        return 0.5 * float(backend.xp.vdot(d.ravel(), d.ravel())) / self.n
+
+    def backward(self):
+        return self.diff * (1.0 / self.n)
+
+
+class SoftmaxCrossEntropy(Loss):
+    """-log softmax(z)[label] averaged over the batch, from logits with a stable log-sum-exp."""
+
+    name = "softmax_ce"
+
+    def forward(self, output, target) -> float:
+        xp = backend.xp
+        n = output.shape[0]
+        shifted = output - output.max(axis=1, keepdims=True)
+        e = xp.exp(shifted)
+        s = e.sum(axis=1, keepdims=True)
+        self.p = e / s
+        logp = shifted - xp.log(s)
+        if target.ndim == 1:  # integer class labels
+            labels = target.astype(xp.int64, copy=False)
+            self.labels, self.t = labels, None
+            picked = logp[xp.arange(n), labels]
+            loss = -float(picked.sum()) / n
+        else:
+            self.labels, self.t = None, _like(target, output)
+            loss = -float(xp.vdot(self.t.ravel(), logp.ravel())) / n
+        self.n = n
+        return loss
+
+    def backward(self):
+        g = self.p.copy()
+        if self.labels is not None:
+            g[backend.xp.arange(self.n), self.labels] -= 1
+        else:
+            g -= self.t
+        g *= 1.0 / self.n
+        return g
+
+
+class BinaryCrossEntropy(Loss):
+    """-[t log p + (1-t) log(1-p)] on probabilities p, clipped to [eps, 1-eps] so it stays finite.
+
+    Summed over outputs, averaged over the batch.  The gradient uses the clipped p
+    (it does not vanish at saturation), which keeps a saturated sigmoid learning.
+    """
+
+    name = "bce"
+
+    def __init__(self, eps: float = 1e-7):
+        self.eps = eps
+
+    def forward(self, output, target) -> float:
+        xp = backend.xp
+        p = xp.clip(output, self.eps, 1 - self.eps)
+        t = _like(target, output)
+        self.p, self.t, self.n = p, t, output.shape[0]
+        total = xp.vdot(t.ravel(), xp.log(p).ravel()) + xp.vdot((1 - t).ravel(), xp.log1p(-p).ravel())
+        return -float(total) / self.n
+
+    def backward(self):
+        p = self.p
+        return (p - self.t) / (p * (1 - p) * self.n)
+
+
+class BCEWithLogits(Loss):
+    """Sigmoid + binary cross-entropy fused, on logits z: softplus(z) - t z, stable for any z."""
+
+    name = "bce_logits"
+
+    def forward(self, output, target) -> float:
+        xp = backend.xp
+        t = _like(target, output)
+        self.z, self.t, self.n = output, t, output.shape[0]
+        per = xp.maximum(output, 0) - t * output + xp.log1p(xp.exp(-xp.abs(output)))
+        return float(per.sum()) / self.n
+
+    def backward(self):
+        xp = backend.xp
+        sig = 0.5 * xp.tanh(0.5 * self.z) + 0.5
+        return (sig - self.t) * (1.0 / self.n)
+
+
+LOSSES = {cls.name: cls for cls in (MSE, SoftmaxCrossEntropy, BinaryCrossEntropy, BCEWithLogits)}
+
+
+def get_loss(name: str) -> Loss:
+    """A new loss by name: mse, softmax_ce, bce or bce_logits."""
+    try:
+        return LOSSES[name]()
+    except KeyError:
+        raise ValueError(f"unknown loss {name!r}: use one of {', '.join(LOSSES)}") from None

@@ -1,0 +1,234 @@
+"""``Sequential``: a stack of layers, its parameters in one flat buffer, and model files.
+
+    model = Sequential([Dense(2, 8, rng=rng), Tanh(), Dense(8, 1, rng=rng), Tanh()])
+    y = model.forward(x)                 # also keeps each layer's output: model.activations
+    model.backward(loss.backward())      # fills the gradients
+    opt.step(model)                      # or opt.step(model.param_groups())
+    model.save("net.npz"); model = Sequential.load("net.npz")
+
+All parameters live in one flat array (weights first, then biases) and each
+layer's ``params``/``grads`` entries are views into it: an optimizer updates the
+whole model with a handful of array operations, which is what keeps a tiny
+Playground net fast.  Layers belong to one model.
+
+Model files are ``.npz`` with the layer specs as JSON text (no pickle; read with
+``allow_pickle=False``), written atomically (temp file + ``os.replace``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+
+import numpy as np
+
+from . import backend
+from .errors import ModelFileError
+from .layers import Layer, from_spec
+
+FORMAT = "nnplay-model-1"
+
+
+class Sequential:
+    def __init__(self, layers: list[Layer], input_grad: bool = False):
+        """``input_grad``: make ``backward`` return the gradient w.r.t. the input (off: nothing needs it)."""
+        self.layers = list(layers)
+        self.meta: dict = {}
+        self._pack()
+        self.input_grad = input_grad
+
+    # --- parameters ---------------------------------------------------------------
+
+    def _pack(self) -> None:
+        """Move every parameter and gradient into one flat buffer, weights before biases."""
+        entries = [(layer, name) for layer in self.layers for name in layer.params]
+        entries.sort(key=lambda e: e[1] not in e[0].decay)  # stable: decayed ones first
+        dtypes = {e[0].params[e[1]].dtype for e in entries}
+        if len(dtypes) > 1:
+            raise ValueError(f"layers mix dtypes {sorted(map(str, dtypes))}")
+        self.dtype = dtypes.pop() if dtypes else np.dtype(np.float32)
+        total = sum(int(layer.params[name].size) for layer, name in entries)
+        xp = backend.xp
+        self.flat_params = xp.zeros(total, dtype=self.dtype)
+        self.flat_grads = xp.zeros(total, dtype=self.dtype)
+        self.n_decay, offset = 0, 0
+        for layer, name in entries:
+            p = layer.params[name]
+            size = int(p.size)
+            view = self.flat_params[offset : offset + size].reshape(p.shape)
+            view[...] = p
+            layer.params[name] = view
+            layer.grads[name] = self.flat_grads[offset : offset + size].reshape(p.shape)
+            offset += size
+            if name in layer.decay:
+                self.n_decay = offset
+        self._groups = [(self.flat_params, self.flat_grads, self.n_decay)]
+
+    def param_groups(self) -> list[tuple]:
+        """What an optimizer updates: ``[(flat_params, flat_grads, n_decay)]`` (see engine.optimizers)."""
+        return self._groups
+
+    def parameters(self) -> list[tuple[int, str, object, object]]:
+        """``(layer_index, name, param, grad)`` for every parameter, in layer order."""
+        return [(i, name, p, layer.grads[name]) for i, layer in enumerate(self.layers) for name, p in layer.params.items()]
+
+    def n_params(self) -> int:
+        return int(self.flat_params.size)
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Host copies of the parameters in :meth:`parameters` order."""
+        return [np.array(backend.to_host(p)) for _, _, p, _ in self.parameters()]
+
+    def set_weights(self, weights) -> None:
+        """Copy host arrays (in :meth:`parameters` order) into the model; shapes must match."""
+        params = self.parameters()
+        if len(weights) != len(params):
+            raise ValueError(f"expected {len(params)} arrays, got {len(weights)}")
+        for (i, name, p, _), w in zip(params, weights):
+            if tuple(np.shape(w)) != tuple(p.shape):
+                raise ValueError(f"layer {i} {name}: shape {tuple(np.shape(w))} != {tuple(p.shape)}")
+        for (_, _, p, _), w in zip(params, weights):
+            p[...] = backend.asarray(w, dtype=p.dtype)
+
+    def all_finite(self) -> bool:
+        return bool(backend.xp.isfinite(self.flat_params).all())
+
+    # --- forward / backward -------------------------------------------------------
+
+    @property
+    def input_grad(self) -> bool:
+        return self._input_grad
+
+    @input_grad.setter
+    def input_grad(self, value: bool) -> None:
+        # Without an input gradient, backward stops at the first layer with parameters.
+        self._input_grad = value = bool(value)
+        first = next((i for i, layer in enumerate(self.layers) if layer.params), None)
+        for i, layer in enumerate(self.layers):
+            layer.input_grad = value or (first is not None and i > first)
+        if value:
+            self._backward_layers = self.layers[::-1]
+        else:
+            self._backward_layers = [] if first is None else self.layers[first:][::-1]
+
+    def forward(self, x, train: bool = False):
+        for layer in self.layers:
+            x = layer.forward(x, train)
+        return x
+
+    def backward(self, grad):
+        """Fill every layer's grads; returns d loss / d input if ``input_grad`` else None."""
+        for layer in self._backward_layers:
+            grad = layer.backward(grad)
+        return grad if self._input_grad else None
+
+    def predict(self, x, batch_size: int = 1024):
+        """Forward in chunks (evaluation mode) for big inputs; returns one device array."""
+        if len(x) <= batch_size:
+            return self.forward(x)
+        xp = backend.xp
+        return xp.concatenate([self.forward(x[i : i + batch_size]) for i in range(0, len(x), batch_size)])
+
+    @property
+    def activations(self) -> list:
+        """Each layer's last output (device arrays; NCHW views for image layers)."""
+        return [layer.out for layer in self.layers]
+
+    # --- description --------------------------------------------------------------
+
+    def summary(self, input_shape) -> list[tuple[str, tuple, int]]:
+        """``(layer name, per-sample output shape, n params)`` per layer for a per-sample input shape."""
+        rows, shape = [], tuple(input_shape)
+        for layer in self.layers:
+            shape = layer.output_shape(shape)
+            rows.append((layer.name, shape, layer.n_params()))
+        return rows
+
+    def summary_table(self, input_shape) -> str:
+        rows = self.summary(input_shape)
+        lines = [f"{'layer':<12}{'output':>16}{'params':>10}"]
+        lines += [f"{name:<12}{'x'.join(map(str, shape)):>16}{n:>10,}" for name, shape, n in rows]
+        lines.append(f"{'total':<12}{'':>16}{self.n_params():>10,}")
+        return "\n".join(lines)
+
+    def specs(self) -> list[dict]:
+        return [layer.spec() for layer in self.layers]
+
+    def __repr__(self) -> str:
+        return "Sequential([" + ", ".join(map(repr, self.layers)) + "])"
+
+    # --- files --------------------------------------------------------------------
+
+    def save(self, path, meta: dict | None = None) -> None:
+        """Write layer specs, ``meta`` (JSON-able) and weights to ``path`` (.npz) atomically."""
+        path = os.fspath(path)
+        header = {"format": FORMAT, "dtype": str(self.dtype), "layers": self.specs(), "meta": meta or self.meta}
+        arrays = {f"{i}.{name}": backend.to_host(p) for i, name, p, _ in self.parameters()}
+        arrays["__spec__"] = np.array(json.dumps(header))
+        folder = os.path.dirname(os.path.abspath(path))
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez(f, **arrays)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+
+    @staticmethod
+    def _read(path) -> tuple[dict, dict]:
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                arrays = {k: data[k] for k in data.files}
+            header = json.loads(str(arrays.pop("__spec__")))
+            if not isinstance(header, dict) or header.get("format") != FORMAT:
+                raise ValueError("not an nnplay model file")
+            return header, arrays
+        except FileNotFoundError:
+            raise ModelFileError(f"model file {path}: not found") from None
+        except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as exc:
+            raise ModelFileError(f"model file {path} is unreadable or corrupt ({_short(exc)})") from None
+
+    @classmethod
+    def load(cls, path) -> "Sequential":
+        """Rebuild architecture and weights from a file written by :meth:`save`."""
+        path = os.fspath(path)
+        header, arrays = cls._read(path)
+        try:
+            dtype = np.dtype(header.get("dtype", "float32"))
+            model = cls([from_spec(spec, dtype=dtype) for spec in header["layers"]])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelFileError(f"model file {path} has a bad layer list ({_short(exc)})") from None
+        model._assign(path, arrays)
+        model.meta = header.get("meta") or {}
+        return model
+
+    def load_weights(self, path) -> None:
+        """Load weights saved from a model with this same architecture."""
+        path = os.fspath(path)
+        header, arrays = self._read(path)
+        if header.get("layers") != self.specs():
+            raise ModelFileError(f"model file {path} holds a different architecture")
+        self._assign(path, arrays)
+
+    def _assign(self, path, arrays: dict) -> None:
+        params = self.parameters()
+        expected = {f"{i}.{name}" for i, name, _, _ in params}
+        if set(arrays) != expected:
+            raise ModelFileError(f"model file {path}: weights do not match its layers")
+        for i, name, p, _ in params:
+            w = arrays[f"{i}.{name}"]
+            if w.shape != tuple(p.shape) or w.dtype.kind != "f":
+                raise ModelFileError(f"model file {path}: layer {i} {name} has shape {w.shape}, expected {tuple(p.shape)}")
+            p[...] = backend.asarray(w, dtype=p.dtype)
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or exc.__class__.__name__
+    return text if len(text) <= 80 else text[:77] + "..."
+

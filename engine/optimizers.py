@@ -1,0 +1,188 @@
+"""Optimizers: SGD (momentum, Nesterov), Adam, RMSProp, Adagrad, Adadelta.
+
+``opt.step(params)`` updates arrays in place.  ``params`` is a model (anything
+with ``param_groups()``) or a list of ``(param, grad)`` / ``(param, grad, decay)``
+tuples.  ``decay`` says which entries L1/L2 regularisation applies to: ``True``
+(all, the default), ``False`` (none) or an int ``n`` (the first ``n`` elements of
+the flattened array: a Sequential packs all weights before all biases in one
+buffer, so the whole model is a single entry and each update is a few big ops).
+
+Regularisation applies to weights, not biases: ``l2 * w`` (from a 0.5*l2*w^2
+penalty) and ``l1 * sign(w)`` are added to the gradient before the update rule.
+
+State (moments, velocities) is kept per entry position, so pass the same list
+each step.  ``lr`` is a plain attribute: change it between steps freely; state
+is kept.  ``get_optimizer(name, lr, **kw)`` builds one by name.
+"""
+
+from __future__ import annotations
+
+import math
+
+from . import backend
+
+
+class Optimizer:
+    def __init__(self, lr: float, l1: float = 0.0, l2: float = 0.0):
+        self.lr, self.l1, self.l2 = float(lr), float(l1), float(l2)
+        self.t = 0  # steps taken
+        self.state: list[dict] = []
+
+    def step(self, params) -> None:
+        if hasattr(params, "param_groups"):
+            params = params.param_groups()
+        self.t += 1
+        for i, entry in enumerate(params):
+            p, g = entry[0], entry[1]
+            decay = entry[2] if len(entry) > 2 else True
+            if self.l1 or self.l2:
+                g = self._regularised(p, g, decay)
+            self._update(self._state(i, p), p, g)
+
+    def _regularised(self, p, g, decay):
+        n = p.size if decay is True else int(decay)
+        if n == 0:
+            return g
+        g = g.copy()  # never write into the model's gradients
+        gv, pv = g.reshape(-1)[:n], p.reshape(-1)[:n]
+        if self.l2:
+            gv += self.l2 * pv
+        if self.l1:
+            gv += self.l1 * backend.xp.sign(pv)
+        return g
+
+    def _state(self, i: int, p) -> dict:
+        while len(self.state) <= i:
+            self.state.append({})
+        s = self.state[i]
+        if s and s["shape"] != p.shape:  # a different model was passed: start afresh
+            s.clear()
+        if not s:
+            s["shape"] = p.shape
+            s.update({k: backend.xp.zeros_like(p) for k in self.slots})
+        return s
+
+    slots: tuple[str, ...] = ()
+
+    def _update(self, s: dict, p, g) -> None:
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """PyTorch's form: ``v = momentum*v + g``; ``p -= lr*v`` (Nesterov: ``p -= lr*(g + momentum*v)``)."""
+
+    def __init__(self, lr=0.01, momentum: float = 0.0, nesterov: bool = False, l1=0.0, l2=0.0):
+        super().__init__(lr, l1, l2)
+        self.momentum, self.nesterov = float(momentum), bool(nesterov)
+        self.slots = ("v",) if self.momentum else ()
+
+    def _update(self, s, p, g):
+        if not self.momentum:
+            p -= self.lr * g
+            return
+        v = s["v"]
+        v *= self.momentum
+        v += g
+        if self.nesterov:
+            p -= self.lr * (g + self.momentum * v)
+        else:
+            p -= self.lr * v
+
+
+class Adam(Optimizer):
+    """``m, v`` moving averages of g and g^2, bias-corrected: ``p -= lr * m^ / (sqrt(v^) + eps)``."""
+
+    slots = ("m", "v")
+
+    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8, l1=0.0, l2=0.0):
+        super().__init__(lr, l1, l2)
+        self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
+
+    def _update(self, s, p, g):
+        xp, b1, b2 = backend.xp, self.beta1, self.beta2
+        m, v = s["m"], s["v"]
+        m *= b1
+        m += (1 - b1) * g
+        v *= b2
+        v += (1 - b2) * (g * g)
+        denom = xp.sqrt(v)
+        denom *= 1.0 / math.sqrt(1 - b2**self.t)  # sqrt(v^)
+        denom += self.eps
+        step = m / denom
+        step *= self.lr / (1 - b1**self.t)  # m^ = m / (1 - b1^t)
+        p -= step
+
+
+class RMSProp(Optimizer):
+    """``s = rho*s + (1-rho)*g^2``; ``p -= lr * g / (sqrt(s) + eps)``."""
+
+    slots = ("s",)
+
+    def __init__(self, lr=0.001, rho=0.9, eps=1e-8, l1=0.0, l2=0.0):
+        super().__init__(lr, l1, l2)
+        self.rho, self.eps = float(rho), float(eps)
+
+    def _update(self, s, p, g):
+        acc = s["s"]
+        acc *= self.rho
+        acc += (1 - self.rho) * (g * g)
+        denom = backend.xp.sqrt(acc)
+        denom += self.eps
+        p -= self.lr * g / denom
+
+
+class Adagrad(Optimizer):
+    """``s += g^2``; ``p -= lr * g / (sqrt(s) + eps)``: steps shrink where gradients have been large."""
+
+    slots = ("s",)
+
+    def __init__(self, lr=0.01, eps=1e-8, l1=0.0, l2=0.0):
+        super().__init__(lr, l1, l2)
+        self.eps = float(eps)
+
+    def _update(self, s, p, g):
+        acc = s["s"]
+        acc += g * g
+        denom = backend.xp.sqrt(acc)
+        denom += self.eps
+        p -= self.lr * g / denom
+
+
+class Adadelta(Optimizer):
+    """Zeiler's rule: ``Eg = rho*Eg + (1-rho)*g^2``; ``d = sqrt(Ed + eps) / sqrt(Eg + eps) * g``;
+    ``Ed = rho*Ed + (1-rho)*d^2``; ``p -= lr * d`` (lr 1.0 is the paper's method)."""
+
+    slots = ("eg", "ed")
+
+    def __init__(self, lr=1.0, rho=0.95, eps=1e-6, l1=0.0, l2=0.0):
+        super().__init__(lr, l1, l2)
+        self.rho, self.eps = float(rho), float(eps)
+
+    def _update(self, s, p, g):
+        xp, rho = backend.xp, self.rho
+        eg, ed = s["eg"], s["ed"]
+        eg *= rho
+        eg += (1 - rho) * (g * g)
+        d = xp.sqrt(ed + self.eps)
+        d /= xp.sqrt(eg + self.eps)
+        d *= g
+        ed *= rho
+        ed += (1 - rho) * (d * d)
+        p -= self.lr * d
+
+
+NAMES = ("sgd", "momentum", "nesterov", "adam", "rmsprop", "adagrad", "adadelta")
+
+
+def get_optimizer(name: str, lr: float, **kw) -> Optimizer:
+    """An optimizer by name; ``momentum``/``nesterov`` are SGD with momentum 0.9 unless ``momentum=`` is given."""
+    name = name.lower()
+    if name == "sgd":
+        return SGD(lr, **kw)
+    if name in ("momentum", "nesterov"):
+        kw.setdefault("momentum", 0.9)
+        return SGD(lr, nesterov=name == "nesterov", **kw)
+    classes = {"adam": Adam, "rmsprop": RMSProp, "adagrad": Adagrad, "adadelta": Adadelta}
+    if name not in classes:
+        raise ValueError(f"unknown optimizer {name!r}: use one of {', '.join(NAMES)}")
+    return classes[name](lr, **kw)

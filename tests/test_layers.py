@@ -1,0 +1,202 @@
+"""Layers: gradients against finite differences (float64), pooling ties, memory layouts."""
+
+import numpy as np
+import pytest
+from gradcheck import assert_close, check_layer
+
+from engine import init
+from engine.layers import (
+    Conv2D, Dense, Dropout, Flatten, Linear, MaxPool2D, ReLU, Sigmoid, Tanh, activation, from_spec,
+)
+
+F64 = np.float64
+
+
+def rand(*shape, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape)
+
+
+def chwn_view(x):
+    """The same NCHW values held in batch-innermost memory, as Conv2D hands them out."""
+    return np.ascontiguousarray(x.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
+
+
+def test_dense_gradients():
+    check_layer(Dense(4, 3, rng=1, dtype=F64), rand(5, 4))
+
+
+def test_dense_forward_is_affine():
+    layer = Dense(3, 2, rng=2, dtype=F64)
+    x = rand(4, 3)
+    expected = x @ layer.params["W"] + layer.params["b"]
+    assert np.allclose(layer.forward(x), expected)
+    assert layer.out is not None and layer.out.shape == (4, 2)
+
+
+@pytest.mark.parametrize("stride,padding", [(1, 0), (1, 1), (2, 1), (2, 0), (3, 2)])
+def test_conv_gradients(stride, padding):
+    layer = Conv2D(2, 3, 3, stride=stride, padding=padding, rng=3, dtype=F64)
+    check_layer(layer, rand(2, 2, 6, 5, seed=stride + padding))
+
+
+def test_conv_rectangular_kernel_gradients():
+    check_layer(Conv2D(1, 2, (2, 3), padding=1, rng=4, dtype=F64), rand(3, 1, 4, 5))
+
+
+def naive_conv(x, w, b, stride, pad):
+    n, c, h, wd = x.shape
+    o, _, kh, kw = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    ho, wo = (h + 2 * pad - kh) // stride + 1, (wd + 2 * pad - kw) // stride + 1
+    out = np.zeros((n, o, ho, wo))
+    for i in range(ho):
+        for j in range(wo):
+            patch = xp[:, :, i * stride : i * stride + kh, j * stride : j * stride + kw]
+            out[:, :, i, j] = np.tensordot(patch, w, axes=([1, 2, 3], [1, 2, 3])) + b
+    return out
+
+
+@pytest.mark.parametrize("stride,padding", [(1, 2), (2, 1)])
+def test_conv_matches_direct_loops_in_any_layout(stride, padding):
+    layer = Conv2D(3, 4, 5, stride=stride, padding=padding, rng=5, dtype=F64)
+    x = rand(3, 3, 9, 8)
+    expected = naive_conv(x, layer.params["W"], layer.params["b"], stride, padding)
+    assert np.allclose(layer.forward(x), expected)
+    assert np.allclose(layer.forward(chwn_view(x)), expected)
+    assert layer.output_shape((3, 9, 8)) == expected.shape[1:]
+
+
+def test_conv_unpadded_input_in_chwn_memory_gradients():
+    check_layer(Conv2D(2, 2, 3, rng=6, dtype=F64), chwn_view(rand(2, 2, 5, 5)))
+
+
+def test_conv_backward_needs_its_forward():
+    layer = Conv2D(1, 1, 3, padding=1, rng=0, dtype=F64)
+    y = layer.forward(rand(1, 1, 4, 4))
+    layer.backward(np.ones_like(y))
+    with pytest.raises(RuntimeError):
+        layer.backward(np.ones_like(y))
+
+
+@pytest.mark.parametrize("size,stride", [(2, None), (3, 2), (2, 1), (3, 3)])
+def test_maxpool_gradients(size, stride):
+    x = rand(2, 3, 7, 6)  # distinct values: no ties; 7x6 leaves a cropped row/column for size 2 and 3
+    check_layer(MaxPool2D(size, stride), x)
+    check_layer(MaxPool2D(size, stride), chwn_view(x))
+
+
+def test_maxpool_forward_values():
+    x = rand(2, 2, 6, 6)
+    out = MaxPool2D(2).forward(x)
+    assert np.array_equal(out, x.reshape(2, 2, 3, 2, 3, 2).max(axis=(3, 5)))
+
+
+def test_maxpool_ties_route_to_exactly_one_element():
+    layer = MaxPool2D(2)
+    x = np.zeros((1, 1, 4, 4))  # flat background: every window is a four-way tie
+    x[0, 0, 2:, 2:] = [[1.0, 3.0], [3.0, 3.0]]  # a three-way tie, first maximum at (2, 3)
+    layer.forward(x)
+    g = np.arange(1.0, 5.0).reshape(1, 1, 2, 2)
+    dx = layer.backward(g.copy())
+    expected = np.zeros((1, 1, 4, 4))
+    expected[0, 0, 0, 0], expected[0, 0, 0, 2], expected[0, 0, 2, 0] = 1.0, 2.0, 3.0
+    expected[0, 0, 2, 3] = 4.0
+    assert np.array_equal(dx, expected)
+
+
+def test_maxpool_ties_in_overlapping_windows():
+    layer = MaxPool2D(2, stride=1)
+    layer.forward(np.ones((1, 1, 3, 3)))
+    dx = layer.backward(np.ones((1, 1, 2, 2)))
+    # each window sends its gradient to its own top-left element only
+    assert np.array_equal(dx[0, 0], [[1, 1, 0], [1, 1, 0], [0, 0, 0]])
+
+
+def test_flatten_gradients_and_layout():
+    check_layer(Flatten(), rand(2, 3, 2, 2))
+    layer = Flatten()
+    x = chwn_view(rand(2, 3, 2, 2))
+    assert np.array_equal(layer.forward(x), np.ascontiguousarray(x).reshape(2, -1))
+    dx = layer.backward(np.ones((2, 12)))
+    assert dx.shape == x.shape and dx.strides == x.strides  # back in the input's memory layout
+
+
+@pytest.mark.parametrize("name", ["relu", "tanh", "sigmoid", "linear"])
+def test_activation_gradients(name):
+    x = rand(4, 5)
+    x[np.abs(x) < 0.05] = 0.5  # keep away from ReLU's kink
+    check_layer(activation(name), x)
+
+
+def test_activation_values():
+    x = np.array([[-800.0, -1.0, 0.0, 2.0, 800.0]])
+    assert np.array_equal(ReLU().forward(x), np.maximum(x, 0))
+    assert np.allclose(Tanh().forward(x), np.tanh(x))
+    with np.errstate(over="ignore"):
+        assert np.allclose(Sigmoid().forward(x), 1 / (1 + np.exp(-x)))
+    assert np.all(np.isfinite(Sigmoid().forward(x)))
+    assert Linear().forward(x) is x
+    with pytest.raises(ValueError):
+        activation("swish")
+
+
+def test_dropout_gradients_with_fixed_mask():
+    layer = Dropout(0.4)
+
+    def reseed():
+        layer.rng = np.random.default_rng(7)  # the same mask on every forward
+
+    check_layer(layer, rand(6, 5), before_forward=reseed)
+
+
+def test_dropout_masks_scale_and_eval_identity():
+    layer = Dropout(0.25, rng=1)
+    x = np.ones((400, 50))
+    y = layer.forward(x, train=True)
+    kept = y != 0
+    assert abs(kept.mean() - 0.75) < 0.01
+    assert np.allclose(y[kept], 1 / 0.75)
+    assert layer.forward(x, train=False) is x
+    first = Dropout(0.5, rng=3).forward(x, train=True)
+    assert np.array_equal(first, Dropout(0.5, rng=3).forward(x, train=True))  # seeded
+
+
+def test_float32_by_default():
+    x = rand(2, 1, 6, 6).astype(np.float32)
+    for layer in (Conv2D(1, 2, 3, rng=0), MaxPool2D(2), Flatten(), Dense(8, 2, rng=0), Tanh()):
+        x = layer.forward(x)
+        assert x.dtype == np.float32
+
+
+def test_inits():
+    w, b = init.make("playground", (200, 300), 200, 300, rng=0, n_bias=300)
+    assert w.min() >= -0.5 and w.max() <= 0.5 and np.all(b == np.float32(0.1)) and w.dtype == np.float32
+    w, b = init.make("glorot", (200, 300), 200, 300, rng=0, n_bias=300)
+    assert np.abs(w).max() <= np.sqrt(6 / 500) and abs(w.std() - np.sqrt(2 / 500)) < 0.002 and not b.any()
+    w, _ = init.make("he", (400, 300), 400, 300, rng=0, n_bias=300)
+    assert abs(w.std() - np.sqrt(2 / 400)) < 0.002
+    assert np.array_equal(Dense(3, 3, rng=5).params["W"], Dense(3, 3, rng=5).params["W"])
+    with pytest.raises(ValueError):
+        init.make("zeros", (2, 2), 2, 2, rng=0, n_bias=2)
+
+
+def test_specs_rebuild_layers():
+    for layer in (Dense(3, 4, init="he"), Conv2D(2, 5, (3, 1), stride=2, padding=1), MaxPool2D(3, 2),
+                  Flatten(), Dropout(0.3), ReLU(), Tanh(), Sigmoid(), Linear()):
+        again = from_spec(layer.spec())
+        assert type(again) is type(layer) and again.spec() == layer.spec()
+        assert {k: v.shape for k, v in again.params.items()} == {k: v.shape for k, v in layer.params.items()}
+
+
+def test_output_shapes():
+    assert Conv2D(1, 8, 5, padding=2).output_shape((1, 28, 28)) == (8, 28, 28)
+    assert Conv2D(3, 4, 3, stride=2).output_shape((3, 9, 9)) == (4, 4, 4)
+    assert MaxPool2D(2).output_shape((8, 7, 7)) == (8, 3, 3)
+    assert Flatten().output_shape((16, 7, 7)) == (784,)
+    with pytest.raises(ValueError):
+        Dense(4, 2).output_shape((5,))
+
+
+def test_assert_close_can_fail():
+    with pytest.raises(AssertionError):
+        assert_close(np.ones(3), np.ones(3) * 1.001, "self-test")

@@ -1,0 +1,166 @@
+"""Sequential: end-to-end gradients, flat parameter buffer, summary, model files."""
+
+import os
+import zipfile
+
+import numpy as np
+import pytest
+from gradcheck import assert_close, numeric_grad
+
+from engine.errors import ModelFileError
+from engine.layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU, Sigmoid, Tanh
+from engine.losses import get_loss
+from engine.model import Sequential
+from engine.optimizers import SGD
+
+F64 = np.float64
+
+
+def small_cnn(dtype=np.float32, seed=0):
+    rng = np.random.default_rng(seed)
+    return Sequential([
+        Conv2D(1, 3, 3, padding=1, rng=rng, dtype=dtype), ReLU(), MaxPool2D(2),
+        Conv2D(3, 4, 3, stride=1, rng=rng, dtype=dtype), Tanh(),
+        Flatten(), Dense(16, 5, rng=rng, dtype=dtype), Sigmoid(), Dropout(0.2, rng=rng), Dense(5, 3, rng=rng, dtype=dtype),
+    ])
+
+
+def test_end_to_end_gradients():
+    model = small_cnn(F64)
+    model.input_grad = True
+    rng = np.random.default_rng(1)
+    x, labels = rng.standard_normal((3, 1, 8, 8)), np.array([0, 2, 1])
+    loss = get_loss("softmax_ce")
+
+    def f():
+        return loss.forward(model.forward(x), labels)
+
+    f()
+    dx = model.backward(loss.backward())
+    grads = model.flat_grads.copy()
+    assert_close(grads, numeric_grad(f, model.flat_params), "model d/dparams")
+    assert_close(dx, numeric_grad(f, x), "model d/dx")
+
+
+def test_parameters_are_views_of_one_flat_buffer_weights_first():
+    model = Sequential([Dense(2, 3, rng=0), Tanh(), Dense(3, 1, rng=1)])
+    params = model.parameters()
+    assert [(i, name) for i, name, _, _ in params] == [(0, "W"), (0, "b"), (2, "W"), (2, "b")]
+    assert model.n_params() == 6 + 3 + 3 + 1 and model.n_decay == 9
+    for _, _, p, g in params:
+        assert np.shares_memory(p, model.flat_params) and np.shares_memory(g, model.flat_grads)
+    before = model.flat_params.copy()
+    model.forward(np.ones((4, 2)))
+    model.backward(np.ones((4, 1)))
+    SGD(0.1).step(model)
+    assert np.allclose(model.flat_params, before - 0.1 * model.flat_grads)
+    assert not np.array_equal(model.layers[0].params["W"], before[:6].reshape(2, 3))
+
+
+def test_first_layer_skips_input_gradient():
+    model = Sequential([Flatten(), Dense(4, 2, rng=0)])
+    model.forward(np.ones((2, 2, 2)))
+    assert model.backward(np.ones((2, 2))) is None
+    assert not model.layers[1].input_grad and model.flat_grads.any()
+
+
+def test_activations_and_summary():
+    model = small_cnn()
+    out = model.forward(np.zeros((2, 1, 8, 8), np.float32))
+    assert out.shape == (2, 3) and len(model.activations) == len(model.layers)
+    assert model.activations[0].shape == (2, 3, 8, 8) and model.activations[-1] is out
+    rows = model.summary((1, 8, 8))
+    assert rows[0] == ("Conv2D", (3, 8, 8), 30) and rows[2] == ("MaxPool2D", (3, 4, 4), 0)
+    assert rows[5] == ("Flatten", (16,), 0) and rows[-1] == ("Dense", (3,), 18)
+    table = model.summary_table((1, 8, 8))
+    assert "Conv2D" in table and f"{model.n_params():,}" in table.splitlines()[-1]
+    with pytest.raises(ValueError):
+        model.summary((1, 10, 10))  # Flatten gives 36 where Dense expects 16
+
+
+def test_get_and_set_weights():
+    a, b = small_cnn(seed=0), small_cnn(seed=1)
+    x = np.random.default_rng(2).standard_normal((2, 1, 8, 8)).astype(np.float32)
+    assert not np.allclose(a.forward(x), b.forward(x))
+    b.set_weights(a.get_weights())
+    assert np.array_equal(a.forward(x), b.forward(x))
+    with pytest.raises(ValueError):
+        b.set_weights(a.get_weights()[:-1])
+
+
+def test_save_load_round_trip(tmp_path):
+    model = small_cnn(seed=3)
+    path = tmp_path / "net.npz"
+    model.save(path, meta={"scenario": "mnist", "lr": 0.01})
+    assert os.listdir(tmp_path) == ["net.npz"]  # no temp file left behind
+    with np.load(path, allow_pickle=False) as data:
+        assert "__spec__" in data.files
+    again = Sequential.load(path)
+    assert again.specs() == model.specs() and again.meta == {"scenario": "mnist", "lr": 0.01}
+    x = np.random.default_rng(4).standard_normal((3, 1, 8, 8)).astype(np.float32)
+    assert np.array_equal(again.forward(x), model.forward(x))
+    other = small_cnn(seed=9)
+    other.load_weights(path)
+    assert np.array_equal(other.forward(x), model.forward(x))
+
+
+def test_save_is_atomic_over_an_existing_file(tmp_path):
+    path = tmp_path / "net.npz"
+    small_cnn(seed=1).save(path)
+    model = small_cnn(seed=2)
+    model.save(path)
+    assert np.array_equal(Sequential.load(path).flat_params, model.flat_params)
+    assert os.listdir(tmp_path) == ["net.npz"]
+
+
+def expect_model_error(path):
+    with pytest.raises(ModelFileError) as info:
+        Sequential.load(path)
+    message = str(info.value)
+    assert str(path) in message and "\n" not in message
+    return message
+
+
+def test_corrupt_files_raise_model_file_error(tmp_path):
+    good = tmp_path / "good.npz"
+    small_cnn().save(good)
+    data = good.read_bytes()
+    truncated = tmp_path / "truncated.npz"
+    truncated.write_bytes(data[: len(data) // 2])
+    expect_model_error(truncated)
+    garbage = tmp_path / "garbage.npz"
+    garbage.write_bytes(b"not a zip file at all")
+    expect_model_error(garbage)
+    expect_model_error(tmp_path / "missing.npz")
+    plain = tmp_path / "plain.npz"
+    np.savez(plain, a=np.zeros(3))  # an npz, but not a model
+    expect_model_error(plain)
+
+
+def test_mismatched_weights_raise_model_file_error(tmp_path):
+    path = tmp_path / "net.npz"
+    Sequential([Dense(2, 3, rng=0), Dense(3, 1, rng=0)]).save(path)
+    with zipfile.ZipFile(path) as z:
+        members = {name: z.read(name) for name in z.namelist()}
+    bad = tmp_path / "bad.npz"
+    with np.load(path) as data:
+        arrays = {k: data[k] for k in data.files}
+    arrays["0.W"] = np.zeros((5, 5), np.float32)
+    np.savez(bad, **arrays)
+    assert "layer 0 W" in expect_model_error(bad)
+    del arrays["0.W"]
+    np.savez(bad, **arrays)
+    expect_model_error(bad)
+    assert "0.W.npy" in members
+    with pytest.raises(ModelFileError):
+        Sequential([Dense(2, 4, rng=0), Dense(4, 1, rng=0)]).load_weights(path)
+
+
+def test_pickled_arrays_are_refused(tmp_path):
+    path = tmp_path / "net.npz"
+    Sequential([Dense(2, 1, rng=0)]).save(path)
+    with np.load(path) as data:
+        arrays = {k: data[k] for k in data.files}
+    arrays["0.b"] = np.array([object()], dtype=object)
+    np.savez(path, **arrays)
+    expect_model_error(path)

@@ -1,0 +1,142 @@
+"""Optimizers: each update checked against its equations, written out in plain NumPy."""
+
+import numpy as np
+import pytest
+
+from engine.optimizers import SGD, Adadelta, Adagrad, Adam, RMSProp, get_optimizer
+
+P0 = np.array([0.5, -1.0, 2.0, 0.0])
+GRADS = [np.array([0.1, -0.2, 0.3, 0.4]), np.array([-0.5, 0.1, 0.0, 0.2]), np.array([0.3, 0.3, -0.1, -0.6])]
+
+
+def run(opt, steps=3, lrs=None):
+    p = P0.copy()
+    g = np.zeros_like(p)
+    for k in range(steps):
+        if lrs:
+            opt.lr = lrs[k]
+        g[...] = GRADS[k]
+        opt.step([(p, g)])
+    return p
+
+
+def ref_sgd(lr, mu=0.0, nesterov=False):
+    p, v = P0.copy(), np.zeros(4)
+    for g in GRADS:
+        v = mu * v + g
+        p = p - lr * (g + mu * v if nesterov else v)
+    return p
+
+
+def ref_adam(lrs, b1=0.9, b2=0.999, eps=1e-8, grads=GRADS):
+    p, m, v = P0.copy(), np.zeros(4), np.zeros(4)
+    for t, (g, lr) in enumerate(zip(grads, lrs), start=1):
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g**2
+        m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
+        p = p - lr * m_hat / (np.sqrt(v_hat) + eps)
+    return p
+
+
+def ref_rmsprop(lr, rho=0.9, eps=1e-8):
+    p, s = P0.copy(), np.zeros(4)
+    for g in GRADS:
+        s = rho * s + (1 - rho) * g**2
+        p = p - lr * g / (np.sqrt(s) + eps)
+    return p
+
+
+def ref_adagrad(lr, eps=1e-8):
+    p, s = P0.copy(), np.zeros(4)
+    for g in GRADS:
+        s = s + g**2
+        p = p - lr * g / (np.sqrt(s) + eps)
+    return p
+
+
+def ref_adadelta(lr, rho=0.95, eps=1e-6):
+    p, eg, ed = P0.copy(), np.zeros(4), np.zeros(4)
+    for g in GRADS:
+        eg = rho * eg + (1 - rho) * g**2
+        d = np.sqrt(ed + eps) / np.sqrt(eg + eps) * g
+        ed = rho * ed + (1 - rho) * d**2
+        p = p - lr * d
+    return p
+
+
+def test_sgd():
+    assert np.allclose(run(SGD(0.1)), ref_sgd(0.1))
+
+
+def test_momentum_and_nesterov():
+    assert np.allclose(run(SGD(0.1, momentum=0.9)), ref_sgd(0.1, 0.9))
+    assert np.allclose(run(SGD(0.1, momentum=0.9, nesterov=True)), ref_sgd(0.1, 0.9, nesterov=True))
+    assert not np.allclose(ref_sgd(0.1, 0.9), ref_sgd(0.1, 0.9, nesterov=True))
+
+
+def test_adam_with_bias_correction():
+    assert np.allclose(run(Adam(0.01)), ref_adam([0.01] * 3))
+    assert np.allclose(run(Adam(0.01, beta1=0.5, beta2=0.9, eps=1e-3)), ref_adam([0.01] * 3, 0.5, 0.9, 1e-3))
+    # first step of Adam moves every weight by ~lr, whatever the gradient's scale
+    p = P0.copy()
+    Adam(0.01).step([(p, np.array([1e-4, -3.0, 50.0, 1.0]))])
+    assert np.allclose(np.abs(p - P0), 0.01, rtol=1e-3)
+
+
+def test_rmsprop_adagrad_adadelta():
+    assert np.allclose(run(RMSProp(0.01)), ref_rmsprop(0.01))
+    assert np.allclose(run(Adagrad(0.1)), ref_adagrad(0.1))
+    assert np.allclose(run(Adadelta()), ref_adadelta(1.0))
+    assert np.allclose(run(Adadelta(0.5, rho=0.9)), ref_adadelta(0.5, rho=0.9))
+
+
+def test_lr_change_keeps_state():
+    assert np.allclose(run(Adam(0.01), lrs=[0.01, 0.01, 0.05]), ref_adam([0.01, 0.01, 0.05]))
+    opt = SGD(0.1, momentum=0.9)
+    p = run(opt, lrs=[0.1, 0.1, 0.1])
+    assert np.allclose(p, ref_sgd(0.1, 0.9)) and np.any(opt.state[0]["v"])
+
+
+def test_l2_and_l1_apply_to_decayed_entries_only():
+    w, b = np.array([1.0, -2.0]), np.array([3.0])
+    gw, gb = np.array([0.5, 0.5]), np.array([0.5])
+    SGD(0.1, l2=0.01, l1=0.1).step([(w, gw), (b, gb, False)])
+    assert np.allclose(w, [1.0, -2.0] - 0.1 * (0.5 + 0.01 * np.array([1.0, -2.0]) + 0.1 * np.array([1, -1])))
+    assert np.allclose(b, 3.0 - 0.1 * 0.5)
+    assert np.array_equal(gw, [0.5, 0.5])  # the model's gradients are left alone
+
+
+def test_decay_prefix_of_a_flat_buffer():
+    flat, grad = np.array([1.0, -2.0, 3.0]), np.zeros(3)  # two weights, then one bias
+    SGD(1.0, l2=0.5).step([(flat, grad, 2)])
+    assert np.allclose(flat, [0.5, -1.0, 3.0])
+
+
+def test_state_is_per_entry():
+    a, b = P0.copy(), P0.copy()
+    opt = Adam(0.01)
+    for g, h in zip(GRADS, GRADS[::-1]):
+        opt.step([(a, g), (b, h)])
+    assert np.allclose(a, ref_adam([0.01] * 3))
+    assert np.allclose(b, ref_adam([0.01] * 3, grads=GRADS[::-1])) and not np.allclose(a, b)
+
+
+def test_float32_stays_float32():
+    p, g = P0.astype(np.float32), GRADS[0].astype(np.float32)
+    for name in ("sgd", "momentum", "adam", "rmsprop", "adagrad", "adadelta"):
+        q = p.copy()
+        get_optimizer(name, 0.1, l2=0.1).step([(q, g)])
+        assert q.dtype == np.float32 and not np.array_equal(q, p)
+
+
+def test_get_optimizer_names():
+    assert isinstance(get_optimizer("sgd", 0.1), SGD) and get_optimizer("sgd", 0.1).momentum == 0
+    m = get_optimizer("momentum", 0.1)
+    assert m.momentum == 0.9 and not m.nesterov
+    n = get_optimizer("nesterov", 0.1, momentum=0.5)
+    assert n.momentum == 0.5 and n.nesterov
+    for name, cls in [("adam", Adam), ("rmsprop", RMSProp), ("adagrad", Adagrad), ("adadelta", Adadelta)]:
+        opt = get_optimizer(name, 0.2, l2=0.01)
+        assert isinstance(opt, cls) and opt.lr == 0.2 and opt.l2 == 0.01
+    with pytest.raises(ValueError):
+        get_optimizer("lbfgs", 0.1)
