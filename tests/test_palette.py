@@ -1,0 +1,89 @@
+"""Colour-mode detection and quantisation."""
+
+import numpy as np
+import pytest
+from rich.color import Color, ColorType
+
+from tui import palette
+from tui.palette import ColorMode, Palette, detect_mode, quantize
+
+
+@pytest.fixture(autouse=True)
+def _restore_palette(monkeypatch):
+    monkeypatch.setattr(palette, "_current", palette.current())
+
+
+@pytest.mark.parametrize(
+    "env, mode",
+    [
+        ({"COLORTERM": "truecolor", "TERM": "xterm-256color"}, ColorMode.TRUECOLOR),
+        ({"COLORTERM": "24bit", "TERM": "xterm"}, ColorMode.TRUECOLOR),
+        ({"COLORTERM": "yes", "TERM": "xterm-256color"}, ColorMode.EIGHT_BIT),
+        ({"TERM": "screen-256color"}, ColorMode.EIGHT_BIT),
+        ({"TERM": "xterm"}, ColorMode.STANDARD),
+        ({"TERM": "linux"}, ColorMode.STANDARD),
+        ({"TERM": "dumb"}, ColorMode.NONE),
+        ({"SSH_CONNECTION": "1.2.3.4 5 6.7.8.9 22"}, ColorMode.EIGHT_BIT),
+        ({"NO_COLOR": "1", "COLORTERM": "truecolor", "TERM": "xterm-256color"}, ColorMode.NONE),
+        ({"NO_COLOR": "", "TERM": "xterm"}, ColorMode.STANDARD),  # NO_COLOR counts only when non-empty
+    ],
+)
+def test_detect_mode(env, mode):
+    assert detect_mode(env) is mode
+
+
+def test_quantize_is_monotonic_and_spans_all_levels():
+    v = np.linspace(-1.5, 1.5, 1001)
+    q = quantize(v, (-1, 1), 21)
+    assert np.all(np.diff(q) >= 0)
+    assert q[0] == 0 and q[-1] == 20
+    assert set(q.tolist()) == set(range(21))
+    assert quantize(np.array([0.0, np.nan]), (-1, 1), 21).tolist() == [10, 10]
+
+
+def test_quantize_respects_vrange_and_discretize():
+    assert quantize(np.array([0.0, 0.5, 1.0]), (0, 1), 11).tolist() == [0, 5, 10]
+    q = quantize(np.linspace(-1, 1, 50), (-1, 1), 21, discretize=True)
+    assert set(q.tolist()) == {0, 20}
+
+
+def test_truecolor_palette_ends_are_the_playground_colours():
+    div = Palette(ColorMode.TRUECOLOR).diverging
+    assert div.colors[0] == Color.parse(palette.NEGATIVE)
+    assert div.colors[-1] == Color.parse(palette.POSITIVE)
+    assert div.colors[div.levels // 2] == Color.parse(palette.MIDDLE)
+    assert div.pair[0][-1].color == div.colors[0] and div.pair[0][-1].bgcolor == div.colors[-1]
+
+
+def test_256_colour_palette_uses_nearest_xterm_colours():
+    div = Palette(ColorMode.EIGHT_BIT).diverging
+    assert all(c.type is ColorType.EIGHT_BIT for c in div.colors)
+    assert div.colors[0].number == Color.parse(palette.NEGATIVE).downgrade(palette.ColorSystem.EIGHT_BIT).number
+
+
+def test_16_colour_palette_keeps_the_sign_boundary_readable():
+    div = Palette(ColorMode.STANDARD).diverging
+    half = div.levels // 2
+    neg = {c.number for c in div.colors[:half - 1]}
+    pos = {c.number for c in div.colors[half + 2:]}
+    assert neg and pos and not neg & pos
+    assert div.colors[half].number == 0
+    assert len(neg) >= 2 and len(pos) >= 2  # a few brightness levels per side
+
+
+def test_no_colour_and_ascii_use_ramp_glyphs():
+    none = Palette(ColorMode.NONE)
+    assert none.ramp and all(c is None for c in none.diverging.colors)
+    asc = Palette(ColorMode.TRUECOLOR, ascii=True)
+    assert asc.ramp and asc.block.isascii()
+    glyphs = asc.diverging.glyphs
+    half = len(glyphs) // 2
+    assert glyphs.isascii() and glyphs[half] == " "
+    assert not set(glyphs[:half]) & set(glyphs[half + 1:])  # the two signs never share a glyph
+
+
+def test_configure_switches_the_app_wide_flags():
+    palette.configure(mode=ColorMode.STANDARD, ascii=True)
+    assert palette.use_ascii() and palette.current().mode is ColorMode.STANDARD
+    palette.configure(ascii=False)
+    assert not palette.use_ascii() and palette.current().mode is ColorMode.STANDARD

@@ -1,0 +1,411 @@
+"""Drawing widgets, rendered in a tiny headless App."""
+
+import asyncio
+
+import numpy as np
+import pytest
+from rich.color import Color
+from textual.app import App
+
+from scenarios.snapshot import Field2D, NetworkView, Points
+from tui import palette
+from tui.palette import ColorMode
+from tui.widgets import AccuracyPlot, DrawCanvas, FieldView, ImageGrid, ImageItem, LossPlot, NetworkDiagram, WeightsView
+from tui.widgets.lossplot import downsample_indices
+from tui.widgets.network import compute_layout
+
+
+@pytest.fixture(autouse=True)
+def _truecolor(monkeypatch):
+    monkeypatch.setattr(palette, "_current", palette.Palette(ColorMode.TRUECOLOR))
+
+
+class Host(App):
+    """Hosts one widget filling the screen and records the messages it posts."""
+
+    def __init__(self, widget):
+        super().__init__()
+        self.widget, self.messages = widget, []
+
+    def compose(self):
+        yield self.widget
+
+    def on_network_diagram_neuron_selected(self, msg):
+        self.messages.append((msg.layer, msg.neuron))
+
+    def on_draw_canvas_changed(self, msg):
+        self.messages.append(msg.image)
+
+
+def run(widget, script, size=(40, 12)):
+    """Mount ``widget`` in a Host of ``size`` and run ``await script(pilot, widget)``."""
+
+    async def main():
+        app = Host(widget)
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            await script(pilot, widget)
+        return app
+
+    return asyncio.run(main())
+
+
+def lines(widget):
+    return [widget.render_line(y) for y in range(widget.size.height)]
+
+
+def cells(strip):
+    """(char, style) per cell."""
+    return [(ch, seg.style) for seg in strip for ch in seg.text]
+
+
+def halves_field(rows=8, cols=8):
+    values = np.where(np.arange(cols) < cols // 2, -1.0, 1.0)[None, :].repeat(rows, 0)
+    return Field2D(values, (-1.0, 1.0, -1.0, 1.0))
+
+
+NEG = Color.parse(palette.NEGATIVE)
+POS = Color.parse(palette.POSITIVE)
+
+
+# -- FieldView -----------------------------------------------------------------------------------
+
+def test_field_halves_colours_widths_and_runs():
+    async def script(pilot, w):
+        w.update_field(halves_field(), [])
+        strips = lines(w)
+        assert len(strips) == 12 and all(s.cell_length == 40 for s in strips)
+        for s in strips:
+            segs = list(s)
+            assert len(segs) == 2  # one run per flat half
+            assert segs[0].style.color == NEG and segs[0].style.bgcolor == NEG
+            assert segs[1].style.color == POS and segs[1].style.bgcolor == POS
+            assert segs[0].text == "▀" * 20
+
+    run(FieldView(), script)
+
+
+def test_field_points_land_in_their_cell_and_test_points_only_when_asked():
+    flat = Field2D(np.zeros((10, 10)), (-1.0, 1.0, -1.0, 1.0))
+    train = Points(np.array([[0.5, 0.5]]), np.array([1.0]))  # col 0.75*40 = 30, pixel row 0.25*24 = 6 -> cell row 3
+    test = Points(np.array([[-0.5, -0.5]]), np.array([-1.0]), test=True)  # col 10, pixel row 18 -> cell row 9
+
+    async def script(pilot, w):
+        pal = palette.current()
+        w.update_field(flat, [train, test])
+        ch, style = cells(w.render_line(3))[30]
+        assert ch == "●" and style.color == pal.point_levels[-1]
+        assert style.bgcolor == pal.diverging.colors[pal.diverging.levels // 2]  # the heatmap under it
+        assert cells(w.render_line(9))[10][0] == "▀"
+        w.update_field(flat, [train, test], show_test=True)
+        ch, style = cells(w.render_line(9))[10]
+        assert ch == "○" and style.color == pal.point_levels[0]
+
+    run(FieldView(), script)
+
+
+def test_field_class_ids_outside_vrange_get_class_colours():
+    flat = Field2D(np.zeros((4, 4)), (0.0, 1.0, 0.0, 1.0), vrange=(0.0, 1.0))
+    pts = Points(np.array([[0.1, 0.9], [0.9, 0.1]]), np.array([3, 7]))
+
+    async def script(pilot, w):
+        pal = palette.current()
+        w.update_field(flat, [pts])
+        found = {style.color for s in lines(w) for ch, style in cells(s) if ch == "●"}
+        assert found == {pal.classes[3], pal.classes[7]}
+
+    run(FieldView(), script)
+
+
+def test_field_discretize_gives_exactly_two_colours():
+    gradient = Field2D(np.linspace(-1, 1, 64).reshape(8, 8), (-1.0, 1.0, -1.0, 1.0))
+
+    async def script(pilot, w):
+        w.update_field(gradient, [], discretize=True)
+        colours = {c for s in lines(w) for _, st in cells(s) for c in (st.color, st.bgcolor)}
+        assert colours == {NEG, POS}
+        w.update_field(gradient, [])
+        assert len({st.color for s in lines(w) for _, st in cells(s)}) > 2
+
+    run(FieldView(), script)
+
+
+def test_field_title_placeholder_and_bad_data():
+    async def script(pilot, w):
+        text = "".join(s.text for s in lines(w))
+        assert "no field yet" in text
+        w.update_field(halves_field(), [], title="neuron 2.1")
+        assert w.render_line(0).text.startswith(" neuron 2.1 ")
+        w.update_field(Field2D(np.full((5, 5), np.nan), (-1, 1, -1, 1)), [Points(np.full((3, 2), np.nan), np.ones(3))])
+        assert all(s.cell_length == 40 for s in lines(w))
+        w.update_field(Field2D(np.zeros((0, 0)), (-1, 1, -1, 1)), [])
+        assert "no field yet" in "".join(s.text for s in lines(w))
+
+    run(FieldView(), script)
+
+
+# -- every widget: tiny / zero sizes, ASCII mode --------------------------------------------------
+
+def _net(sizes=(2, 4, 3, 1), seed=0):
+    rng = np.random.default_rng(seed)
+    ws = [rng.normal(size=(a, b)) for a, b in zip(sizes, sizes[1:])]
+    thumbs = [[rng.uniform(-1, 1, (10, 10)) for _ in range(n)] for n in sizes]
+    names = [f"x{i + 1}" for i in range(sizes[0])]
+    return NetworkView(names, list(sizes), ws, [np.zeros(b) for b in sizes[1:]], thumbs, ["tanh"] * (len(sizes) - 1))
+
+
+def _fed(kind):
+    """A widget of ``kind`` with data in it."""
+    rng = np.random.default_rng(1)
+    if kind == "field":
+        w = FieldView()
+        w.update_field(halves_field(), [Points(rng.uniform(-1, 1, (30, 2)), rng.choice([-1.0, 1.0], 30))],
+                       title="out")
+    elif kind == "network":
+        w = NetworkDiagram()
+        w.update_network(_net())
+    elif kind == "weights":
+        w = WeightsView()
+        w.update_mats([("W1", rng.normal(size=(784, 128))), ("b", rng.normal(size=10))])
+    elif kind == "images":
+        w = ImageGrid()
+        w.update_images([ImageItem(rng.random((28, 28)), "7 .98", ok=True), ImageItem(rng.normal(size=(5, 5)),
+                                                                                       diverging=True)])
+    elif kind == "canvas":
+        w = DrawCanvas()
+        w.stroke((4, 4), (20, 20))
+    else:
+        w = LossPlot()
+        w.update_history({"step": np.arange(50), "train_loss": np.linspace(1, 0.1, 50)})
+    return w
+
+
+KINDS = ["field", "network", "weights", "images", "canvas", "loss"]
+
+
+def _rendered_text(w):
+    if isinstance(w, LossPlot):
+        return w.render().plain
+    return "".join(s.text for s in lines(w))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_widgets_survive_any_size(kind):
+    async def script(pilot, w):
+        for size in [(1, 1), (3, 2), (200, 80), (40, 12)]:
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+            assert all(s.cell_length == w.size.width for s in lines(w))
+            _rendered_text(w)
+        w.styles.width, w.styles.height = 0, 0
+        await pilot.pause()
+        assert w.size.width == 0
+        assert w.render_line(0).cell_length == 0
+        _rendered_text(w)
+
+    run(_fed(kind), script)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_ascii_mode_draws_only_ascii(kind, monkeypatch):
+    monkeypatch.setattr(palette, "_current", palette.Palette(ColorMode.TRUECOLOR, ascii=True))
+
+    async def script(pilot, w):
+        text = _rendered_text(w)
+        assert text.strip() and text.isascii()
+
+    run(_fed(kind), script, size=(60, 30))
+
+
+@pytest.mark.parametrize("kind", ["field", "network", "weights", "images", "canvas"])
+def test_placeholder_or_blank_without_data(kind):
+    widget = {"field": FieldView, "network": NetworkDiagram, "weights": WeightsView, "images": ImageGrid,
+              "canvas": DrawCanvas}[kind]()
+
+    async def script(pilot, w):
+        text = _rendered_text(w)
+        if kind != "canvas":
+            assert "no " in text and "yet" in text
+
+    run(widget, script)
+
+
+# -- NetworkDiagram ---------------------------------------------------------------------------------
+
+def test_network_headers_and_input_names():
+    async def script(pilot, w):
+        text = "\n".join(s.text for s in lines(w))
+        assert "2 in" in text and "4 tanh" in text and "3 tanh" in text
+        assert "x1" in text and "x2" in text
+
+    run(_fed("network"), script, size=(80, 20))
+
+
+def test_network_click_selects_neuron():
+    async def script(pilot, w):
+        lay = w.diagram_layout
+        x, y = lay.xs[2] + 1, lay.rows[2][1]  # layer 2, neuron 1
+        await pilot.click(NetworkDiagram, offset=(x, y))
+        await pilot.pause()
+        assert pilot.app.messages == [(2, 1)]
+        assert w.selected == (2, 1)
+
+    run(_fed("network"), script, size=(80, 20))
+
+
+def test_network_keys_move_cursor_and_enter_selects():
+    async def script(pilot, w):
+        w.focus()
+        await pilot.press("right", "down", "down", "down", "down", "enter")  # neuron index clamps at 3
+        await pilot.pause()
+        assert pilot.app.messages == [(1, 3)]
+        await pilot.press("right", "enter")  # layer 2 has 3 neurons: clamps to 2
+        await pilot.pause()
+        assert pilot.app.messages[-1] == (2, 2)
+
+    run(_fed("network"), script, size=(80, 20))
+
+
+def test_network_connection_colours_follow_weight_sign():
+    view = NetworkView(["a"], [1, 2], [np.array([[-1.0, 1.0]])], [np.zeros(2)], [], ["tanh"])
+
+    async def script(pilot, w):
+        lines_pal = palette.current().lines
+        colours = {st.color for s in lines(w) for ch, st in cells(s) if 0x2800 < ord(ch) <= 0x28FF}
+        assert colours == {lines_pal.colors[0], lines_pal.colors[-1]}
+
+    w = NetworkDiagram()
+    w.update_network(view)
+    run(w, script, size=(60, 12))
+
+
+def test_network_many_layers_compress_or_hide():
+    view = _net(sizes=(6, 12, 12, 12, 12, 12, 12, 12, 1))
+    for height, hides in [(20, False), (10, True)]:
+        lay = compute_layout(view, 100, height)
+        assert all(x + lay.slot_w <= 100 for x in lay.xs)
+        assert all(r + lay.th <= height for rows in lay.rows for r in rows)
+        assert (sum(lay.hidden) > 0) == hides and lay.tw < 4
+        assert [len(r) + h for r, h in zip(lay.rows, lay.hidden)] == view.layer_sizes
+    big = compute_layout(_net(), 120, 60)
+    assert big.tw > lay.tw  # room to spare: bigger thumbnails
+
+
+# -- LossPlot -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("n, m", [(1, 10), (10, 10), (11, 10), (10_000, 120), (12_345, 7)])
+def test_downsample_indices(n, m):
+    idx = downsample_indices(n, m)
+    assert len(idx) <= m + 1 and idx[0] == 0 and idx[-1] == n - 1
+    assert np.all(np.diff(idx) > 0)
+    step = np.diff(idx[:-1])
+    assert step.size == 0 or np.all(step == step[0])  # evenly spaced apart from the final point
+
+
+def test_lossplot_downsamples_and_skips_unchanged_updates():
+    n = 20_000
+    hist = {"step": np.arange(n), "train_loss": np.exp(-np.arange(n) / 5000), "test_loss": np.full(n, 0.5)}
+
+    async def script(pilot, w):
+        w.update_history(hist)
+        await pilot.pause()
+        first = w.render()
+        width = w.size.width
+        assert 0 < w.points_plotted <= 2 * (2 * width + 1)
+        assert "train loss" in first.plain
+        w.update_history({k: v.copy() for k, v in hist.items()})  # same content
+        assert w.render() is first
+        hist2 = {k: np.append(v, v[-1]) for k, v in hist.items()}
+        w.update_history(hist2)
+        assert w.render() is not first
+
+    run(LossPlot(), script, size=(60, 20))
+
+
+def test_lossplot_empty_and_accuracy_variant():
+    async def script(pilot, w):
+        w.update_history({})
+        assert "no data yet" in w.render().plain
+        w.update_history({"train_acc": np.array([0.5, 0.9]), "test_acc": np.array([np.nan, 0.8])})
+        text = w.render().plain
+        assert "train acc" in text and "accuracy" in text and w.points_plotted == 3
+
+    run(AccuracyPlot(), script, size=(60, 20))
+
+
+# -- WeightsView ----------------------------------------------------------------------------------------
+
+def test_weights_titles_ranges_and_colours():
+    m = np.array([[-2.0, 2.0], [-2.0, 2.0]])
+
+    async def script(pilot, w):
+        w.update_mats([("W1", m), ("big", np.linspace(-3, 1, 784 * 128).reshape(784, 128))])
+        strips = lines(w)
+        assert strips[0].text.startswith("W1  -2 .. 2")
+        left, right = cells(strips[1])[0][1], cells(strips[1])[11][1]
+        assert left.color == NEG and right.color == POS  # 2 columns upscaled 6x: 12 cells
+        assert any(s.text.startswith("big  -3 .. 1") for s in strips)
+        assert all(s.cell_length == 40 for s in strips)
+
+    run(WeightsView(), script, size=(40, 30))
+
+
+# -- ImageGrid ------------------------------------------------------------------------------------------
+
+def test_image_grid_pixels_and_caption_colours():
+    white = np.ones((28, 28))
+
+    async def script(pilot, w):
+        pal = palette.current()
+        w.update_images([ImageItem(white, "7 .98", ok=True), ImageItem(white, "1 .50", ok=False)])
+        strips = lines(w)
+        text = [s.text for s in strips]
+        row = next(i for i, t in enumerate(text) if "7 .98" in t)
+        caps = {t: st for t, st in ((ch, st) for ch, st in cells(strips[row])) if t in "71"}
+        assert caps["7"].color == pal.ok.color and caps["1"].color == pal.bad.color
+        assert cells(strips[0])[0][1].color == pal.gray.colors[-1]  # white pixel, top-left
+        w.update_images([ImageItem(np.array([[-1.0, 1.0]]), diverging=True)])
+        first = cells(lines(w)[0])
+        assert first[0][1].color == NEG and first[-1][1].color != NEG
+
+    run(ImageGrid(), script, size=(60, 20))
+
+
+# -- DrawCanvas -----------------------------------------------------------------------------------------
+
+def test_canvas_mouse_paints_and_right_button_erases():
+    async def script(pilot, w):
+        s, x0, y0 = w._geometry()
+        await pilot.mouse_down(DrawCanvas, offset=(x0 + 5, y0 + 3))
+        await pilot.hover(DrawCanvas, offset=(x0 + 20, y0 + 3))
+        await pilot.mouse_up(DrawCanvas, offset=(x0 + 20, y0 + 3))
+        await pilot.pause()
+        img = pilot.app.messages[-1]
+        assert img.dtype == np.float32 and img.shape == (28, 28)
+        assert img[7, 5] > 0.9 and img[7, 12] > 0.9 and img[7, 20] > 0.9  # the whole drag, not just its ends
+        assert img[20, 12] == 0 and img.max() <= 1
+        await pilot.mouse_down(DrawCanvas, offset=(x0 + 12, y0 + 3), button=3)
+        await pilot.mouse_up(DrawCanvas, offset=(x0 + 12, y0 + 3))
+        await pilot.pause()
+        assert pilot.app.messages[-1][7, 12] == 0 and pilot.app.messages[-1][7, 5] > 0.9
+
+    run(DrawCanvas(), script, size=(28, 14))
+
+
+def test_canvas_keys_paint_erase_and_clear():
+    async def script(pilot, w):
+        w.focus()
+        await pilot.press("space")
+        await pilot.pause()
+        assert w.image[14, 14] > 0.9
+        await pilot.press("right", "right", "right", "right", "right", "space")
+        await pilot.pause()
+        assert w.image[14, 19] > 0.9
+        await pilot.press("x")
+        await pilot.pause()
+        assert w.image[14, 19] == 0 and w.image[14, 14] > 0.9
+        await pilot.press("c")
+        await pilot.pause()
+        assert w.image.sum() == 0 and pilot.app.messages[-1].sum() == 0
+
+    run(DrawCanvas(), script, size=(56, 28))
