@@ -1,0 +1,288 @@
+"""classify: the TensorFlow Playground, plus accuracy, cross-entropy, 3 classes and your CSV."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine import datasets
+from engine.datasets import features as feats
+from engine.datasets import playground
+from engine.errors import DataError
+from engine.losses import get_loss
+from engine.trainer import Trainer
+
+from .base import Run, lr_setting, optimizer_setting, regularization_settings
+from .network import HIDDEN_ACTIVATIONS, build_mlp, network_view, neuron_outputs
+from .settings import BATCH_LADDER, Schema, Setting, SettingError, SPEED_LADDER
+from .snapshot import Field2D, Points
+
+DATASETS = playground.CLASSIFICATION + playground.MULTICLASS + playground.REGRESSION + ("csv",)
+NOISE_LADDER = tuple(round(0.05 * i, 2) for i in range(11))
+RATIO_LADDER = tuple(round(0.1 * i, 1) for i in range(1, 10))
+MAX_LAYERS, MAX_NEURONS = 8, 16
+GRID = 100
+THUMB = 24
+
+
+def common_view_settings() -> tuple[Setting, ...]:
+    return (
+        Setting("speed", int, 1, "training steps per frame", choices=SPEED_LADDER, lo=1, hi=500, live=True, keys=("f", "F")),
+    )
+
+
+SCHEMA = Schema(
+    (
+        Setting("dataset", str, "circle", "data set", choices=DATASETS, keys=("D",)),
+        Setting("csv", str, "", "CSV file of x1,x2,label points (dataset=csv)"),
+        Setting("noise", float, 0.0, "noise (0..0.5)", choices=NOISE_LADDER, lo=0.0, hi=0.5, keys=("n", "N")),
+        Setting("ratio", float, 0.5, "share of points used for training", choices=RATIO_LADDER, lo=0.1, hi=0.9, keys=("t", "T")),
+        Setting("features", tuple, ("x1", "x2"), "input features", choices=feats.NAMES, min_len=1, max_len=7),
+        Setting("layers", tuple, (4, 2), "hidden layer sizes", item=int, lo=1, hi=MAX_NEURONS, max_len=MAX_LAYERS),
+        Setting("activation", str, "tanh", "hidden activation", choices=HIDDEN_ACTIVATIONS, keys=("a", "A")),
+        Setting("loss", str, "mse", "loss: squared error or cross-entropy", choices=("mse", "ce"), keys=("c",)),
+        lr_setting(0.03),
+        Setting("batch", int, 10, "batch size", choices=BATCH_LADDER[:10], lo=1, hi=256, live=True, keys=("b", "B")),
+        optimizer_setting("sgd"),
+        *regularization_settings(),
+        Setting("show_test", bool, False, "show test points", live=True, keys=("v",)),
+        Setting("discretize", bool, False, "show only the sign of the output", live=True, keys=("k",)),
+        *common_view_settings(),
+    ),
+    scenario="classify",
+)
+
+
+class ClassifyRun(Run):
+    name = "classify"
+    description = "The TensorFlow Playground: 2D data sets, feature crosses, hidden layers, decision boundary"
+    schema = SCHEMA
+    DATA_SETTINGS = frozenset({"dataset", "csv", "noise", "ratio"})
+    panes = ("field", "network", "loss", "weights", "confusion", "accuracy")
+    key_actions = (
+        (">", "add_layer", "add a hidden layer"),
+        ("<", "remove_layer", "remove the last hidden layer"),
+        ("}", "add_neuron", "add a neuron to the selected layer"),
+        ("{", "remove_neuron", "remove a neuron from the selected layer"),
+        *((str(i + 1), f"toggle_feature_{i}", f"toggle input {n}") for i, n in enumerate(feats.NAMES)),
+    )
+
+    def __init__(self, values=None, seed=0):
+        self.selected: tuple[int, int] | None = None
+        super().__init__(values, seed)
+
+    # -- data and model ---------------------------------------------------
+    @property
+    def task(self) -> str:
+        ds = self.values["dataset"]
+        if ds == "csv":
+            return self._csv_task
+        return playground.kind(ds)
+
+    def build_data(self) -> None:
+        v = self.values
+        if v["dataset"] == "csv":
+            if not v["csv"]:
+                raise SettingError("dataset=csv needs csv=PATH (a file of x1,x2,label rows)")
+            x, y = datasets.load_points(v["csv"])
+            if x.shape[1] != 2:
+                raise DataError(f"{v['csv']}: classify needs three columns (x1,x2,label), got two")
+            labels = np.unique(y)
+            if set(labels.tolist()) <= {-1.0, 1.0} or set(labels.tolist()) <= {0.0, 1.0}:
+                y = np.where(y > 0, 1.0, -1.0).astype(np.float32)
+                self._csv_task = "classification"
+            else:
+                self._csv_task = "regression"
+            self.xy, self.y = x, y
+        else:
+            self.xy, self.y = playground.generate(v["dataset"], noise=v["noise"], seed=self.data_seed)
+        # Scale the plot to the points so CSV data lands in view too.
+        lim = max(6.0, float(np.abs(self.xy).max()) * 1.05) if len(self.xy) else 6.0
+        self.extent = (-lim, lim, -lim, lim)
+        self.xy_tr, self.y_tr, self.xy_te, self.y_te = playground.split(self.xy, self.y, v["ratio"], seed=self.data_seed)
+        self.grid_xy, self.grid_shape = feats.grid(GRID, self.extent)
+        self.thumb_xy, self.thumb_shape = feats.grid(THUMB, self.extent)
+
+    def _targets(self, y):
+        if self.task == "multiclass":
+            return y.astype(np.int64)
+        if self.task == "classification" and self.values["loss"] == "ce":
+            return ((y > 0).astype(np.float32))[:, None]
+        return y[:, None]
+
+    def output_spec(self) -> tuple[int, str | None, str, str]:
+        """(outputs, output activation, loss name, accuracy rule)."""
+        if self.task == "multiclass":
+            return 3, None, "softmax_ce", "argmax"
+        if self.task == "classification":
+            if self.values["loss"] == "ce":
+                return 1, "sigmoid", "bce", "threshold"
+            return 1, "tanh", "mse", "sign"
+        return 1, None, "mse", "none"
+
+    def build_model(self) -> None:
+        v = self.values
+        n_out, out_act, loss, acc_rule = self.output_spec()
+        f = v["features"]
+        self.model = build_mlp(len(f), v["layers"], n_out, v["activation"], out_act, "playground", self.weight_seed)
+        self.trainer = Trainer(
+            self.model,
+            get_loss(loss),
+            self.make_optimizer(),
+            feats.apply(self.xy_tr, f),
+            self._targets(self.y_tr),
+            feats.apply(self.xy_te, f),
+            self._targets(self.y_te),
+            batch_size=v["batch"],
+            seed=self.weight_seed,
+            task="regression" if acc_rule == "none" else "classification",
+            accuracy=acc_rule if acc_rule != "none" else None,
+        )
+        self._last_eval_step = -1
+        self.evaluate()
+        if self.selected and not self._valid_neuron(self.selected):
+            self.selected = None
+
+    # -- structure edits (keys add/remove layers and neurons) --------------
+    def _valid_neuron(self, sel) -> bool:
+        layer, neuron = sel
+        sizes = (len(self.values["features"]), *self.values["layers"])
+        return 0 <= layer < len(sizes) and 0 <= neuron < sizes[layer]
+
+    def add_layer(self) -> str:
+        layers = self.values["layers"]
+        if len(layers) >= MAX_LAYERS:
+            self.notice = f"at most {MAX_LAYERS} hidden layers"
+            return self.notice
+        return self.set("layers", layers + ((layers[-1] if layers else 2),))
+
+    def remove_layer(self) -> str:
+        layers = self.values["layers"]
+        if not layers:
+            self.notice = "no hidden layer to remove"
+            return self.notice
+        return self.set("layers", layers[:-1])
+
+    def change_neurons(self, layer: int, delta: int) -> str:
+        """Add or remove a neuron in hidden layer ``layer`` (1-based, as in the diagram)."""
+        layers = list(self.values["layers"])
+        if not layers:
+            return self.add_layer() if delta > 0 else "no hidden layer"
+        i = min(max(layer - 1, 0), len(layers) - 1)
+        new = layers[i] + delta
+        if not 1 <= new <= MAX_NEURONS:
+            self.notice = f"a hidden layer has 1 to {MAX_NEURONS} neurons"
+            return self.notice
+        layers[i] = new
+        return self.set("layers", tuple(layers))
+
+    def toggle_feature(self, index: int) -> str:
+        name = feats.NAMES[index]
+        cur = self.values["features"]
+        if name in cur:
+            if len(cur) == 1:
+                self.notice = "keep at least one input feature"
+                return self.notice
+            new = tuple(n for n in cur if n != name)
+        else:
+            new = tuple(n for n in feats.NAMES if n in cur or n == name)
+        return self.set("features", new)
+
+    def _selected_layer(self) -> int:
+        return self.selected[0] if self.selected and self.selected[0] > 0 else 1
+
+    def add_neuron(self) -> str:
+        return self.change_neurons(self._selected_layer(), +1)
+
+    def remove_neuron(self) -> str:
+        return self.change_neurons(self._selected_layer(), -1)
+
+    def __getattr__(self, name: str):
+        if name.startswith("toggle_feature_"):
+            i = int(name.rsplit("_", 1)[1])
+            return lambda: self.toggle_feature(i)
+        raise AttributeError(name)
+
+    def select(self, sel: tuple[int, int] | None) -> None:
+        self.selected = sel if sel is None or self._valid_neuron(sel) else None
+
+    # -- drawing ------------------------------------------------------------
+    def _as_pm1(self, out: np.ndarray) -> np.ndarray:
+        """Map an output column to the diverging -1..1 range the heatmap draws."""
+        _, out_act, _, _ = self.output_spec()
+        if out_act == "sigmoid":
+            return 2.0 * out - 1.0
+        return np.clip(out, -1.0, 1.0)
+
+    def fill_snapshot(self, snap) -> None:
+        v = self.values
+        f = v["features"]
+        grid_out = neuron_outputs(self.model, feats.apply(self.grid_xy, f))
+        thumb_out = neuron_outputs(self.model, feats.apply(self.thumb_xy, f))
+        thumb_in = feats.apply(self.thumb_xy, f)
+        th, tw = self.thumb_shape
+        thumbs_in = [self._norm(thumb_in[:, j]).reshape(th, tw) for j in range(len(f))]
+        thumbs_layers = []
+        for li, out in enumerate(thumb_out):
+            if li == len(thumb_out) - 1:
+                thumbs_layers.append([self._final_values(out).reshape(th, tw)])
+            else:
+                thumbs_layers.append([self._unit(out[:, j]).reshape(th, tw) for j in range(out.shape[1])])
+        values = self._final_values(grid_out[-1]).reshape(self.grid_shape)
+        title = "output"
+        if self.selected is not None:
+            layer, neuron = self.selected
+            if layer == 0:
+                col = feats.apply(self.grid_xy, f)[:, neuron]
+                values, title = self._norm(col).reshape(self.grid_shape), f"input {f[neuron]}"
+            elif layer - 1 < len(grid_out) - 1:
+                values = self._unit(grid_out[layer - 1][:, neuron]).reshape(self.grid_shape)
+                title = f"layer {layer} neuron {neuron + 1}"
+        snap.field = Field2D(values.astype(np.float32), self.extent, (-1.0, 1.0))
+        snap.extra["field_title"] = title
+        snap.extra["classes"] = 3 if self.task == "multiclass" else 0
+        snap.points = [Points(self.xy_tr, self._point_labels(self.y_tr)), Points(self.xy_te, self._point_labels(self.y_te), test=True)]
+        snap.network = network_view(self.model, f, v["activation"], thumbs_in, thumbs_layers, self.selected)
+        snap.weight_mats = [(f"W{i + 1} {w.shape[0]}×{w.shape[1]}", w) for i, w in enumerate(snap.network.weights)]
+        snap.extra["show_test"] = v["show_test"]
+        snap.extra["discretize"] = v["discretize"]
+        snap.extra["task"] = self.task
+        if self.task != "regression":
+            snap.extra["confusion"] = self.confusion()
+
+    def _final_values(self, out: np.ndarray) -> np.ndarray:
+        if self.task == "multiclass":
+            # class index scaled into -1..1 with confidence: drawn as three hues by the widget
+            from engine.losses import softmax
+
+            p = softmax(out)
+            return (np.argmax(p, axis=1) - 1).astype(np.float32) * np.max(p, axis=1)
+        return self._as_pm1(out[:, 0])
+
+    def _point_labels(self, y):
+        return (y - 1).astype(np.float32) if self.task == "multiclass" else y
+
+    @staticmethod
+    def _unit(col: np.ndarray) -> np.ndarray:
+        return np.clip(col, -1.0, 1.0)
+
+    @staticmethod
+    def _norm(col: np.ndarray) -> np.ndarray:
+        m = float(np.abs(col).max()) or 1.0
+        return col / m
+
+    def confusion(self) -> np.ndarray:
+        """Test-set confusion matrix (rows: true class, columns: predicted)."""
+        x = feats.apply(self.xy_te, self.values["features"])
+        out = neuron_outputs(self.model, x)[-1]
+        if self.task == "multiclass":
+            pred = np.argmax(out, axis=1)
+            true = self.y_te.astype(int)
+            k = 3
+        else:
+            thr = 0.5 if self.output_spec()[1] == "sigmoid" else 0.0
+            pred = (out[:, 0] > thr).astype(int)
+            true = (self.y_te > 0).astype(int)
+            k = 2
+        m = np.zeros((k, k), dtype=np.int64)
+        np.add.at(m, (true, pred), 1)
+        return m

@@ -1,0 +1,62 @@
+"""Dense networks the way the Playground builds them, and what the UI draws of them."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine import backend
+from engine.layers import Dense, activation
+from engine.model import Sequential
+
+from .snapshot import NetworkView
+
+HIDDEN_ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")
+
+
+def build_mlp(n_in: int, hidden: tuple[int, ...], n_out: int, act: str, out_act: str | None, init: str, seed: int) -> Sequential:
+    """Dense layers each followed by its activation; ``out_act=None`` leaves raw outputs (logits)."""
+    rng = np.random.default_rng(seed)
+    layers = []
+    sizes = (n_in, *hidden)
+    for a, b in zip(sizes, sizes[1:]):
+        layers += [Dense(a, b, init=init, rng=rng), activation(act)]
+    layers.append(Dense(sizes[-1], n_out, init=init, rng=rng))
+    if out_act is not None:
+        layers.append(activation(out_act))
+    return Sequential(layers)
+
+
+def dense_layers(model: Sequential) -> list[Dense]:
+    return [l for l in model.layers if isinstance(l, Dense)]
+
+
+def neuron_outputs(model: Sequential, x) -> list[np.ndarray]:
+    """Run ``x`` forward and return, per dense layer, its post-activation outputs (host arrays).
+
+    The last entry is the model's output (after the output activation if any).
+    """
+    out = model.forward(backend.asarray(x))
+    acts = model.activations
+    result = []
+    for i, layer in enumerate(model.layers):
+        if isinstance(layer, Dense):
+            nxt = i + 1
+            if nxt < len(model.layers) and not isinstance(model.layers[nxt], Dense) and model.layers[nxt].params == {}:
+                result.append(backend.to_host(acts[nxt]))
+            else:
+                result.append(backend.to_host(acts[i]))
+    result[-1] = backend.to_host(out)
+    return result
+
+
+def network_view(model: Sequential, input_names, act: str, thumbs_in: list[np.ndarray], thumbs_layers: list[list[np.ndarray]], selected=None) -> NetworkView:
+    dense = dense_layers(model)
+    return NetworkView(
+        input_names=list(input_names),
+        layer_sizes=[dense[0].params["W"].shape[0]] + [d.params["W"].shape[1] for d in dense],
+        weights=[backend.to_host(d.params["W"]) for d in dense],
+        biases=[backend.to_host(d.params["b"]).ravel() for d in dense],
+        thumbnails=[thumbs_in] + thumbs_layers,
+        activations=[act] * (len(dense) - 1) + ["output"],
+        selected=selected,
+    )

@@ -1,0 +1,114 @@
+"""The classify scenario: settings map to data and models, it learns, structure edits work."""
+
+import numpy as np
+import pytest
+
+from engine.errors import DataError
+from scenarios.classify import ClassifyRun
+from scenarios.settings import SettingError
+
+
+def test_default_circle_learns_within_a_few_hundred_steps():
+    run = ClassifyRun(seed=0)
+    before = run.metrics()["train_loss"]
+    run.step(2000)
+    m = run.metrics()
+    assert m["train_loss"] < before / 3
+    assert m["test_acc"] >= 0.9
+
+
+def test_xor_with_feature_cross_is_solved_quickly():
+    run = ClassifyRun({"dataset": "xor", "features": "x1*x2", "layers": "2"}, seed=1)
+    run.step(500)
+    assert run.metrics()["test_acc"] >= 0.95
+
+
+def test_learning_rate_change_is_live_and_keeps_weights():
+    run = ClassifyRun(seed=0)
+    run.step(10)
+    w = [a.copy() for a in run.model.get_weights()]
+    opt = run.trainer.optimizer
+    notice = run.nudge("lr", 1)
+    assert notice == "lr = 0.1"
+    assert run.trainer.optimizer is opt and opt.lr == 0.1
+    assert all(np.array_equal(a, b) for a, b in zip(w, run.model.get_weights()))
+    assert run.trainer.steps == 10
+
+
+def test_architecture_change_rebuilds_and_says_so():
+    run = ClassifyRun(seed=0)
+    run.step(10)
+    notice = run.add_layer()
+    assert "new weights" in notice and run.values["layers"] == (4, 2, 2)
+    assert run.trainer.steps == 0
+    assert len([l for l in run.model.layers if l.params]) == 4
+
+
+def test_data_change_regenerates_points():
+    run = ClassifyRun(seed=0)
+    xy = run.xy.copy()
+    assert "new data" in run.set("dataset", "spiral")
+    assert not np.array_equal(xy, run.xy)
+    run.set("noise", 0.3)
+    assert run.values["noise"] == 0.3
+
+
+def test_neuron_and_feature_edits_respect_limits():
+    run = ClassifyRun({"layers": "1"}, seed=0)
+    assert "1 to 16" in run.change_neurons(1, -1)
+    run.toggle_feature(1)  # drop x2
+    assert run.values["features"] == ("x1",)
+    assert "at least one" in run.toggle_feature(0)
+    run.toggle_feature(4)
+    assert run.values["features"] == ("x1", "x1*x2")
+
+
+def test_snapshot_has_everything_the_panes_draw():
+    run = ClassifyRun({"layers": "3,2"}, seed=0)
+    snap = run.snapshot()
+    assert snap.field.values.shape == (100, 100)
+    assert np.all(np.abs(snap.field.values) <= 1)
+    assert snap.network.layer_sizes == [2, 3, 2, 1]
+    assert [len(t) for t in snap.network.thumbnails] == [2, 3, 2, 1]
+    assert sum(len(p.xy) for p in snap.points) == 500
+    assert snap.extra["confusion"].sum() == 250
+    run.select((1, 2))
+    assert run.snapshot().extra["field_title"] == "layer 1 neuron 3"
+
+
+def test_multiclass_spiral_uses_softmax():
+    run = ClassifyRun({"dataset": "spiral3", "layers": "8,8"}, seed=0)
+    assert run.output_spec()[2] == "softmax_ce"
+    run.step(200)
+    assert run.snapshot().extra["confusion"].shape == (3, 3)
+
+
+def test_cross_entropy_loss_option():
+    run = ClassifyRun({"dataset": "gauss", "loss": "ce"}, seed=0)
+    run.step(300)
+    assert run.metrics()["test_acc"] > 0.9
+
+
+def test_diverging_run_becomes_a_state():
+    run = ClassifyRun({"dataset": "plane", "activation": "relu", "layers": "8,8", "lr": 10}, seed=0)
+    run.step(500)
+    assert run.diverged
+    snap = run.snapshot()
+    assert snap.state == "diverged" and "lower learning rate" in snap.message
+
+
+def test_csv_points(tmp_path):
+    f = tmp_path / "pts.csv"
+    rows = ["x1,x2,label"] + [f"{x},{y},{1 if x * y > 0 else -1}" for x, y in np.random.default_rng(0).uniform(-5, 5, (80, 2))]
+    f.write_text("\n".join(rows))
+    run = ClassifyRun({"dataset": "csv", "csv": str(f)}, seed=0)
+    assert len(run.xy) == 80 and run.task == "classification"
+
+
+def test_csv_needs_a_path_and_three_columns(tmp_path):
+    with pytest.raises(SettingError, match="needs csv=PATH"):
+        ClassifyRun({"dataset": "csv"})
+    f = tmp_path / "two.csv"
+    f.write_text("1,2\n3,4\n")
+    with pytest.raises(DataError, match="three columns"):
+        ClassifyRun({"dataset": "csv", "csv": str(f)})

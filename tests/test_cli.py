@@ -1,0 +1,81 @@
+"""The CLI contract: one-line errors with exit 2, JSON records from `train`."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tui.cli import main
+
+
+def nnplay(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "tui", *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+
+
+def test_version():
+    r = nnplay("--version")
+    assert r.returncode == 0 and r.stdout.startswith("nnplay ")
+
+
+def test_list_names_every_scenario():
+    r = nnplay("list")
+    assert r.returncode == 0
+    names = [line.split()[0] for line in r.stdout.splitlines()]
+    assert "classify" in names and "gates" in names
+
+
+def test_train_json_records_and_summary():
+    r = nnplay("train", "classify", "--steps", "100", "--seed", "3", "--json")
+    assert r.returncode == 0, r.stderr
+    rows = [json.loads(line) for line in r.stdout.splitlines()]
+    assert rows[-1]["summary"] is True and rows[-1]["steps"] == 100
+    for rec in rows[:-1]:
+        assert {"step", "epoch", "train_loss", "test_loss", "train_acc", "test_acc"} <= rec.keys()
+    assert [rec["step"] for rec in rows[:-1]] == [25, 50, 75, 100]  # one evaluation per epoch (250 points / batch 10)
+
+
+def test_train_is_reproducible_with_a_seed():
+    a = nnplay("train", "classify", "--steps", "50", "--seed", "5", "--json").stdout
+    b = nnplay("train", "classify", "--steps", "50", "--seed", "5", "--json").stdout
+    c = nnplay("train", "classify", "--steps", "50", "--seed", "6", "--json").stdout
+    assert a == b and a != c
+
+
+@pytest.mark.parametrize("args,fragment", [
+    (["train", "classify", "--set", "bogus=1"], "unknown setting 'bogus' for classify: allowed are"),
+    (["train", "classify", "--set", "lr=fast"], "bad value 'fast' for lr"),
+    (["train", "classify", "--set", "lr"], "expected key=value"),
+    (["train", "nosuch"], "unknown scenario 'nosuch'"),
+    (["train", "classify", "--steps", "x"], "invalid int value"),
+    (["train", "classify", "--preset", "missing.toml"], "no such preset"),
+    (["classify", "--device", "tpu"], "invalid choice"),
+])
+def test_bad_input_is_one_line_and_exit_2(args, fragment, capsys):
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and fragment in err and "Traceback" not in err
+
+
+def test_gpu_without_cupy_is_a_clear_error(capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "cupy", None)  # import fails as when CuPy is not installed
+    assert main(["train", "classify", "--device", "gpu", "--steps", "1"]) == 2
+    assert "needs CuPy" in capsys.readouterr().err
+
+
+def test_train_save_writes_a_loadable_model(tmp_path):
+    out = tmp_path / "m.npz"
+    r = nnplay("train", "classify", "--steps", "10", "--save", str(out))
+    assert r.returncode == 0, r.stderr
+    from engine.model import Sequential
+
+    model = Sequential.load(out)
+    assert len(model.get_weights()) == 6  # 3 dense layers (2-4-2-1), W and b each
+
+
+def test_preset_reopens_the_same_setup(tmp_path):
+    p = tmp_path / "s.toml"
+    p.write_text('scenario = "classify"\nseed = 4\n[settings]\ndataset = "xor"\nlayers = [3]\n')
+    a = nnplay("train", "--preset", str(p), "--steps", "30", "--json").stdout.splitlines()[-1]
+    b = nnplay("train", "classify", "--set", "dataset=xor", "--set", "layers=3", "--seed", "4", "--steps", "30", "--json").stdout.splitlines()[-1]
+    assert json.loads(a) == json.loads(b)

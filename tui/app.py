@@ -1,0 +1,362 @@
+"""The nnplay app: panes that draw Snapshots, keys that change a live Run.
+
+Training runs in a thread worker that steps the Run and posts a Snapshot at
+most ~20 times a second; the UI thread only draws. Tests and playback call
+:meth:`NNPlayApp.advance` instead, so frames are deterministic.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from rich.text import Text
+from textual import work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.worker import get_current_worker
+
+from engine.errors import NNPlayError
+from scenarios.settings import Preset, atomic_write_text, dump_preset
+from scenarios.snapshot import Snapshot
+
+from . import palette
+from .keys import display, key_name
+from .panes import TITLES, pane_class
+from .screens import HelpScreen, PathPrompt
+
+MIN_WIDTH, MIN_HEIGHT = 60, 18
+FRAME_INTERVAL = 0.05  # at most ~20 snapshots a second
+
+
+class SnapshotReady(Message):
+    def __init__(self, snap: Snapshot) -> None:
+        super().__init__()
+        self.snap = snap
+
+
+class StatusLine(Static):
+    """Epoch, speed, examples, losses, lr, device and the run's state at a glance."""
+
+    def show(self, snap: Snapshot, playing: bool) -> None:
+        state = "DIVERGED" if snap.state == "diverged" else ("▶ running" if playing else "❚❚ paused")
+        if palette.use_ascii():
+            state = state.replace("▶", ">").replace("❚❚", "||")
+        style = "bold white on red" if snap.state == "diverged" else ("bold green" if playing else "bold yellow")
+        t = Text()
+        t.append(f" {state} ", style=style)
+        m = snap.metrics
+        parts = [f"epoch {snap.epoch:,.1f}", f"step {snap.step:,}", f"{snap.steps_per_sec:,.0f} steps/s",
+                 f"{snap.examples_seen:,} seen"]
+        if "train_loss" in m:
+            parts.append(f"loss {m['train_loss']:.4f}" + (f"/{m['test_loss']:.4f}" if "test_loss" in m else ""))
+        if "train_acc" in m:
+            parts.append(f"acc {m['train_acc']:.1%}" + (f"/{m['test_acc']:.1%}" if "test_acc" in m else ""))
+        parts += [f"lr {snap.lr:g}", snap.device]
+        t.append(" " + " │ ".join(parts) if not palette.use_ascii() else " " + " | ".join(parts))
+        self.update(t)
+
+
+class Notice(Static):
+    pass
+
+
+class ControlsPane(Static):
+    """Every setting, its value and its key; yellow ones reset the weights."""
+
+    def __init__(self, schema, **kw):
+        super().__init__(**kw)
+        self.schema = schema
+
+    def show(self, values: dict) -> None:
+        t = Text()
+        for s in self.schema.settings:
+            keys = "/".join(display(k) for k in s.keys)
+            t.append(f"{keys:>3} ", style="bold cyan")
+            t.append(f"{s.name:<15}", style="" if s.live else "yellow")
+            t.append(f"{s.format(values[s.name])}\n", style="bold")
+        self.update(t)
+
+
+class NNPlayApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "nnplay"
+
+    BINDINGS = [
+        Binding("space", "toggle_play", "Play/Pause"),
+        Binding("s", "step", "Step"),
+        Binding("w", "reset", "Reset weights"),
+        Binding("d", "regenerate", "New data"),
+        Binding("question_mark", "help", "Help"),
+        Binding("S", "screenshot", "Screenshot (SVG)", show=False),
+        Binding("m", "save_model", "Save model", show=False),
+        Binding("M", "load_model", "Load model", show=False),
+        Binding("P", "save_preset", "Save preset", show=False),
+        Binding("p", "next_tab", "Next pane", show=False),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, run_cls, values=None, seed: int = 0, *, ascii: bool = False,
+                 autoplay: bool = True, threaded: bool = True):
+        palette.configure(ascii=ascii or None)
+        super().__init__()
+        self.ascii = ascii
+        self.sim = run_cls(values, seed)
+        self.lock = threading.RLock()
+        self.playing = False
+        self.autoplay = autoplay
+        self.threaded = threaded
+        self.snap: Snapshot | None = None
+        self.key_help: list[tuple[str, str]] = [(display(b.key) if len(b.key) == 1 else b.key.replace("question_mark", "?"), b.description) for b in self.BINDINGS]
+        self._bind_scenario()
+        self._screenshots = 0
+
+    # -- bindings from the scenario's settings ------------------------------
+    def _bind_scenario(self) -> None:
+        for s in self.sim.schema.settings:
+            for i, k in enumerate(s.keys):
+                direction = 1 if i == 0 else -1
+                if s.type is bool:
+                    desc = f"toggle {s.name}"
+                elif s.type is str or s.cycle:
+                    desc = f"{s.name}: {'next' if direction > 0 else 'previous'}"
+                else:
+                    desc = f"{s.name} {'up' if direction > 0 else 'down'}"
+                self.bind(key_name(k), f"nudge('{s.name}', {direction})", description=desc, show=False)
+                self.key_help.append((display(k), desc))
+        for k, method, desc in getattr(self.sim, "key_actions", ()):
+            self.bind(key_name(k), f"call('{method}')", description=desc, show=False)
+            self.key_help.append((display(k), desc))
+        for name, desc in self.sim.actions.items():
+            if name not in ("reset", "regenerate"):
+                self.key_help.append(("palette", f"{name}: {desc}"))
+
+    def get_system_commands(self, screen):
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Play / pause", "Start or stop training", self.action_toggle_play)
+        yield SystemCommand("Step", "One training step", self.action_step)
+        yield SystemCommand("Reset weights", "New random weights; keeps the data", self.action_reset)
+        yield SystemCommand("Regenerate data", "New data and new weights", self.action_regenerate)
+        yield SystemCommand("Save model", "Write the weights to an .npz file", self.action_save_model)
+        yield SystemCommand("Load model", "Read weights from an .npz file", self.action_load_model)
+        yield SystemCommand("Save preset", "Write this setup to a TOML preset", self.action_save_preset)
+        yield SystemCommand("Screenshot", "Save an SVG of the screen", self.action_screenshot)
+        yield SystemCommand("Help", "Keys and settings", self.action_help)
+        for s in self.sim.schema.settings:
+            if s.type is bool:
+                yield SystemCommand(f"Toggle {s.name}", s.help, lambda n=s.name: self.action_nudge(n, 1))
+            elif s.choices:
+                for c in s.choices:
+                    yield SystemCommand(f"Set {s.name} = {s.format(c)}", s.help, lambda n=s.name, c=c: self.set_value(n, c))
+        for k, method, desc in getattr(self.sim, "key_actions", ()):
+            yield SystemCommand(desc.capitalize(), f"key {k}", lambda m=method: self.action_call(m))
+
+    # -- layout ---------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        panes = [p for p in self.sim.panes if p != "controls" and pane_class(p) is not None]
+        main, side, rest = panes[:1], panes[1:3], panes[3:]
+        with Horizontal(id="body"):
+            yield ControlsPane(self.sim.schema, id="controls")
+            with Vertical(id="main"):
+                for p in main:
+                    yield self._pane(p)
+            with Vertical(id="side"):
+                for p in side:
+                    yield self._pane(p)
+                if rest:
+                    with TabbedContent(id="tabs"):
+                        for p in rest:
+                            with TabPane(TITLES.get(p, p), id=f"tab-{p}"):
+                                yield self._pane(p)
+        yield Static("", id="too-small")
+        yield Notice("", id="notice")
+        yield StatusLine("", id="status")
+        yield Footer()
+
+    def _pane(self, name: str):
+        w = pane_class(name)(id=f"pane-{name}", classes="pane")
+        w.border_title = TITLES.get(name, name)
+        return w
+
+    def on_mount(self) -> None:
+        self.refresh_snapshot()
+        self._check_size()
+        if self.autoplay:
+            self.action_toggle_play()
+
+    def on_resize(self, event) -> None:
+        self._check_size()
+
+    def _check_size(self) -> None:
+        w, h = self.size
+        small = w < MIN_WIDTH or h < MIN_HEIGHT
+        notice = self.query_one("#too-small", Static)
+        notice.update(f"terminal too small: {w}×{h}, need {MIN_WIDTH}×{MIN_HEIGHT}" if small else "")
+        notice.display = small
+        self.query_one("#body").display = not small
+
+    # -- drawing --------------------------------------------------------------
+    def refresh_snapshot(self) -> None:
+        """Take a snapshot now (UI thread) and draw it."""
+        with self.lock:
+            snap = self.sim.snapshot()
+        self.draw(snap)
+
+    def draw(self, snap: Snapshot) -> None:
+        self.snap = snap
+        if self.playing and snap.state != "diverged":
+            snap.state = "running"
+        for w in self.query(".pane"):
+            try:
+                w.update_snapshot(snap)
+            except Exception as exc:  # a pane must never take the app down
+                self.log.error(f"pane {w.id} failed: {exc!r}")
+        self.query_one(ControlsPane).show(self.sim.values)
+        self.query_one(StatusLine).show(snap, self.playing)
+        note = snap.message or snap.extra.get("data_note", "")
+        self.query_one(Notice).update(Text(note, style="bold red" if snap.state == "diverged" else "italic"))
+
+    def on_snapshot_ready(self, message: SnapshotReady) -> None:
+        self.draw(message.snap)
+        if message.snap.state == "diverged" and self.playing:
+            self.playing = False
+            self.notify(message.snap.message, title="training diverged", severity="error", timeout=8)
+            self.query_one(StatusLine).show(message.snap, False)
+
+    # -- training -------------------------------------------------------------
+    def advance(self, steps: int) -> int:
+        """Step training explicitly (tests, playback) and redraw."""
+        with self.lock:
+            done = self.sim.step(steps)
+        self.refresh_snapshot()
+        return done
+
+    @work(thread=True, exclusive=True, group="train")
+    def train_loop(self) -> None:
+        worker = get_current_worker()
+        last = 0.0
+        while self.playing and not worker.is_cancelled:
+            with self.lock:
+                self.sim.step(self.sim.values["speed"])
+                diverged = self.sim.diverged
+                now = time.perf_counter()
+                snap = None
+                if now - last >= FRAME_INTERVAL or diverged:
+                    self.sim.measure_rate()
+                    snap = self.sim.snapshot()
+                    last = now
+            if snap is not None:
+                self.post_message(SnapshotReady(snap))
+            if diverged:
+                break
+            time.sleep(0)  # let the UI thread take the GIL between chunks
+
+    def action_toggle_play(self) -> None:
+        if self.sim.diverged and not self.playing:
+            self.notify("training diverged: lower the learning rate (-) and reset the weights (w)", severity="warning")
+            return
+        self.playing = not self.playing
+        if self.playing and self.threaded:
+            self.train_loop()
+        if self.snap is not None:
+            self.query_one(StatusLine).show(self.snap, self.playing)
+
+    def action_step(self) -> None:
+        self.advance(1)
+
+    def _change(self, fn, *args) -> None:
+        try:
+            with self.lock:
+                msg = fn(*args)
+        except NNPlayError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.refresh_snapshot()
+        if msg:
+            self.query_one(Notice).update(Text(msg, style="italic"))
+
+    def action_nudge(self, name: str, direction: int) -> None:
+        self._change(self.sim.nudge, name, direction)
+
+    def set_value(self, name: str, value) -> None:
+        self._change(self.sim.set, name, value)
+
+    def action_call(self, method: str) -> None:
+        self._change(getattr(self.sim, method))
+
+    def action_reset(self) -> None:
+        self._change(self.sim.action, "reset")
+
+    def action_regenerate(self) -> None:
+        self._change(self.sim.action, "regenerate")
+
+    def on_network_diagram_neuron_selected(self, message) -> None:
+        if hasattr(self.sim, "select"):
+            with self.lock:
+                self.sim.select((message.layer, message.neuron))
+            self.refresh_snapshot()
+
+    def action_next_tab(self) -> None:
+        tabs = self.query(TabbedContent)
+        if tabs:
+            t = tabs.first()
+            ids = [p.id for p in t.query(TabPane)]
+            if ids:
+                i = ids.index(t.active) if t.active in ids else -1
+                t.active = ids[(i + 1) % len(ids)]
+
+    # -- files ------------------------------------------------------------------
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.key_help, self.sim.schema, self.sim.values))
+
+    def action_screenshot(self, path: str | None = None) -> str:
+        if path is None:
+            self._screenshots += 1
+            path = f"nnplay-{self.sim.name}-{self._screenshots}.svg"
+        p = Path(path)
+        atomic_write_text(p, self.export_screenshot())
+        self.notify(f"saved screenshot {p}")
+        return str(p)
+
+    def action_save_model(self) -> None:
+        def done(path):
+            if path:
+                self._file_op(lambda: self.sim.save_model(path), f"saved model to {path}")
+
+        self.push_screen(PathPrompt("Save the model's weights to (.npz):", f"nnplay-{self.sim.name}.npz"), done)
+
+    def action_load_model(self) -> None:
+        def done(path):
+            if path:
+                self._file_op(lambda: self.sim.load_model(path), f"loaded weights from {path}")
+
+        self.push_screen(PathPrompt("Load weights from (.npz):", f"nnplay-{self.sim.name}.npz"), done)
+
+    def save_preset(self, path: str) -> None:
+        text = dump_preset(Preset(self.sim.name, dict(self.sim.values), self.sim.seed))
+        atomic_write_text(path, text)
+
+    def action_save_preset(self) -> None:
+        def done(path):
+            if path:
+                self._file_op(lambda: self.save_preset(path), f"saved preset to {path}: reopen with nnplay --preset {path}")
+
+        self.push_screen(PathPrompt("Save this setup as a TOML preset:", f"nnplay-{self.sim.name}.toml"), done)
+
+    def _file_op(self, fn, ok: str) -> None:
+        try:
+            with self.lock:
+                fn()
+        except (NNPlayError, OSError) as exc:
+            self.notify(f"{exc}", severity="error")
+            return
+        self.notify(ok)
+        self.refresh_snapshot()
+
+    def action_quit(self) -> None:
+        self.playing = False
+        self.exit()
