@@ -1,0 +1,366 @@
+"""regress: fit a 1D curve with a network, or a line y = m·x + b across its loss landscape.
+
+``mode=curve``: an MLP learns y = f(x) from noisy samples (x·sin x, sine, a cubic, a
+line, or a CSV of x,y rows; clicks add points). Inputs are mapped to -1..1 over
+the data's x range and targets standardised, so one learning rate suits every
+data set; the loss is therefore relative: 0.5 is no better than predicting the mean.
+
+``mode=line``: a single Dense(1, 1) in the data's own units, so its weight and bias
+ARE the slope m and intercept b. The loss surface over (m, b) is exact and cheap
+(a quadratic in five data sums) and is recomputed only when the data change; the
+path is (m, b) after every step, so the learning rate, the batch size and the
+optimizer visibly change the walk. Too large a rate overshoots and diverges
+(the trainer's ``diverged`` state).
+
+Snapshot extras:
+
+- ``extra["curve"]``: ``x``, ``y`` (n,) data; ``fit_x``, ``fit_y`` (FIT_SAMPLES,) the model's
+  curve in data units; ``neurons``: list of (FIT_SAMPLES,) arrays, each neuron of
+  ``neuron_layer`` rescaled into ``ylim`` (shape, not scale; empty unless ``show_neurons``);
+  ``best_y``: the least-squares line at ``fit_x`` (line mode) or None; ``xlim``, ``ylim``;
+  ``title``.
+- ``extra["landscape"]`` (line mode): ``path`` (k, 2) float array of (m, b), oldest first,
+  the last row the current weights (at most PATH_LEN rows); ``minimum`` (m*, b*) the
+  least-squares solution; ``min_loss``; ``current`` (m, b) or None when non-finite.
+  ``snap.field`` holds log10(loss + floor) over the grid: columns are m, rows b (top = largest).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+
+from engine.datasets import csvfile, curves
+from engine.errors import DataError
+from engine.layers import Dense
+from engine.losses import get_loss
+from engine.model import Sequential
+from engine.trainer import Trainer
+
+from .base import Run, lr_setting, optimizer_setting
+from .classify import common_view_settings
+from .network import HIDDEN_ACTIVATIONS, build_mlp, network_view, neuron_outputs
+from .settings import BATCH_LADDER, Schema, Setting, SettingError
+from .snapshot import Field2D
+
+MODES = ("curve", "line")
+DATASETS = curves.NAMES + ("csv",)
+NOISE_LADDER = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0)
+POINTS_LADDER = (10, 20, 50, 100, 200, 500, 1000)
+MAX_POINTS = 5000
+MAX_LAYERS, MAX_NEURONS = 6, 16
+FIT_SAMPLES = 400
+GRID = 121  # landscape resolution (odd: the minimum sits on the centre sample)
+BOX = 1.5  # landscape half-width, in units of the data's spread (see _landscape_box)
+PATH_LEN = 2000
+THUMB = 16
+CURVE_PANES = ("curve", "network", "loss", "weights", "controls")
+LINE_PANES = ("landscape", "curve", "loss", "controls")
+
+SCHEMA = Schema(
+    (
+        Setting("mode", str, "curve", "curve: a network fits the points; line: y = m·x + b on its loss landscape",
+                choices=MODES, keys=("c",)),
+        Setting("dataset", str, "xsinx", "data set", choices=DATASETS, keys=("D",)),
+        Setting("csv", str, "", "CSV file of x,y rows (dataset=csv)"),
+        Setting("noise", float, 0.1, "noise, relative to the curve's size", choices=NOISE_LADDER, lo=0.0,
+                hi=curves.NOISE_MAX, keys=("n", "N")),
+        Setting("points", int, 100, "number of points", choices=POINTS_LADDER, lo=2, hi=MAX_POINTS, keys=("i", "I")),
+        Setting("layers", tuple, (8, 8), "hidden layer sizes (curve mode)", item=int, lo=1, hi=MAX_NEURONS,
+                max_len=MAX_LAYERS),
+        Setting("activation", str, "tanh", "hidden activation", choices=HIDDEN_ACTIVATIONS, keys=("a", "A")),
+        lr_setting(0.1),
+        Setting("batch", int, 10, "batch size", choices=BATCH_LADDER, lo=1, hi=MAX_POINTS, live=True, keys=("b", "B")),
+        optimizer_setting("sgd"),
+        Setting("show_neurons", bool, False, "draw each neuron of neuron_layer as a faint curve", live=True,
+                keys=("u",)),
+        Setting("neuron_layer", int, 1, "hidden layer whose neurons are drawn (1 = first)", lo=1, hi=MAX_LAYERS,
+                live=True, keys=("l", "L")),
+        *common_view_settings(),
+    ),
+    scenario="regress",
+)
+
+
+def least_squares(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """The (m, b) minimising mean((m x + b - y)^2); a flat line through the mean when x has no spread."""
+    x, y = np.asarray(x, np.float64).ravel(), np.asarray(y, np.float64).ravel()
+    dx = x - x.mean()
+    sxx = float(dx @ dx)
+    m = float(dx @ (y - y.mean())) / sxx if sxx > 1e-12 * max(1.0, float(x @ x)) else 0.0
+    return m, float(y.mean() - m * x.mean())
+
+
+def line_loss(x: np.ndarray, y: np.ndarray, m, b) -> np.ndarray:
+    """The trainer's loss, 0.5·mean((m x + b - y)^2), for arrays of m and b (broadcast together).
+
+    Written around the least-squares point as L* + a quadratic in (m - m*, b - b*) whose
+    coefficients are the data sums, so it costs O(grid) not O(grid × n) and is exact
+    (no cancellation near the minimum).
+    """
+    x, y = np.asarray(x, np.float64).ravel(), np.asarray(y, np.float64).ravel()
+    ms, bs = least_squares(x, y)
+    r = ms * x + bs - y
+    base = 0.5 * float(r @ r) / len(x)
+    dm, db = np.asarray(m, np.float64) - ms, np.asarray(b, np.float64) - bs
+    sxx, sx = float(x @ x) / len(x), float(x.mean())
+    return base + 0.5 * (dm * dm * sxx + 2.0 * dm * db * sx + db * db)
+
+
+def _area_thumb(v: np.ndarray, rows: int) -> np.ndarray:
+    """A 1D function in -1..1 as a tiny filled plot: pixels between 0 and v(x) take v's colour."""
+    v = np.clip(np.nan_to_num(v), -1.0, 1.0)[None, :]
+    h = np.linspace(1.0, -1.0, rows)[:, None]
+    inside = ((h <= v) & (h >= 0)) | ((h >= v) & (h <= 0))
+    return np.where(inside, 0.4 * np.sign(v) + 0.6 * v, 0.0).astype(np.float32)
+
+
+class RegressRun(Run):
+    name = "regress"
+    description = "Fit 1D curves, and watch gradient descent walk a line fit's loss landscape"
+    schema = SCHEMA
+    DATA_SETTINGS = frozenset({"mode", "dataset", "csv", "noise", "points"})
+    panes = CURVE_PANES  # per instance: set from the mode by build_data
+    key_actions = (
+        ("]", "add_layer", "add a hidden layer"),
+        ("[", "remove_layer", "remove the last hidden layer"),
+        ("}", "more_neurons", "add a neuron to neuron_layer"),
+        ("{", "fewer_neurons", "remove a neuron from neuron_layer"),
+    )
+
+    def __init__(self, values=None, seed=0):
+        self.path: deque[tuple[float, float]] = deque(maxlen=PATH_LEN)
+        super().__init__(values, seed)
+
+    @property
+    def line(self) -> bool:
+        return self.values["mode"] == "line"
+
+    # -- data -------------------------------------------------------------------
+    def build_data(self) -> None:
+        v = self.values
+        if v["dataset"] == "csv":
+            if not v["csv"]:
+                raise SettingError("dataset=csv needs csv=PATH (a file of x,y rows)")
+            x, y = csvfile.load_points(v["csv"])
+            if x.shape[1] != 1:
+                raise DataError(f"{v['csv']}: regress needs two columns (x,y), got three")
+            self.x, self.y = x[:, 0].astype(np.float32), y.astype(np.float32)
+            lo, hi = float(self.x.min()), float(self.x.max())
+            pad = 0.05 * (hi - lo) or 1.0
+            self.base_xlim = (lo - pad, hi + pad)
+        else:
+            x, y = curves.generate(v["dataset"], n=v["points"], noise=v["noise"], seed=self.data_seed)
+            self.x, self.y = x[:, 0], y[:, 0]
+            self.base_xlim = curves.x_range(v["dataset"])
+        # Curve mode's fixed input/target scaling, kept while points are added so the learnt function stays put.
+        lo, hi = self.base_xlim
+        self.x_center, self.x_half = (lo + hi) / 2, ((hi - lo) / 2) or 1.0
+        self.y_mean = float(self.y.mean())
+        self.y_std = float(self.y.std()) or max(1.0, abs(self.y_mean))
+        self.panes = LINE_PANES if self.line else CURVE_PANES
+        self.path.clear()
+        self._data_changed()
+
+    def _data_changed(self) -> None:
+        """Recompute what depends on the points: the least-squares line and the landscape grid."""
+        self.best = least_squares(self.x, self.y)
+        if self.line:
+            self.box = self._landscape_box()
+            m_lo, m_hi, b_lo, b_hi = self.box
+            ms = np.linspace(m_lo, m_hi, GRID)
+            bs = np.linspace(b_hi, b_lo, GRID)  # row 0 is the top: the largest b
+            loss = line_loss(self.x, self.y, ms[None, :], bs[:, None])
+            self.min_loss = float(line_loss(self.x, self.y, *self.best))
+            floor = 1e-3 * float(loss.max()) + 1e-12  # three decades of contrast, even for noiseless data
+            self.landscape = np.log10(loss + floor).astype(np.float32)
+
+    def _landscape_box(self) -> tuple[float, float, float, float]:
+        """(m_lo, m_hi, b_lo, b_hi) centred on the minimum; at its edges the loss has risen by ~BOX² × var(y)."""
+        x = self.x.astype(np.float64)
+        spread = float(self.y.std()) or max(1.0, abs(float(self.y.mean())))
+        rms_x = max(float(np.sqrt(np.mean(x * x))), 1e-6)
+        m, b = self.best
+        hm, hb = BOX * spread / rms_x, BOX * spread
+        return m - hm, m + hm, b - hb, b + hb
+
+    def add_point(self, x: float, y: float) -> str:
+        """Add one training point (a click on the curve pane); the weights and the history carry on."""
+        x, y = float(x), float(y)
+        if not (np.isfinite(x) and np.isfinite(y)):
+            self.notice = "ignored a point that is not a finite number"
+            return self.notice
+        if len(self.x) >= MAX_POINTS:
+            self.notice = f"at most {MAX_POINTS} points"
+            return self.notice
+        self.x = np.append(self.x, np.float32(x))
+        self.y = np.append(self.y, np.float32(y))
+        self._data_changed()
+        old = self.trainer
+        self.trainer = self._make_trainer(old.optimizer)  # same weights, same optimizer state
+        for attr in ("steps", "examples_seen", "history", "last_loss", "state", "diverged_reason"):
+            setattr(self.trainer, attr, getattr(old, attr))
+        self._last_eval_step = -1
+        self.evaluate()
+        self.notice = f"added point ({x:.3g}, {y:.3g}): {len(self.x)} points"
+        return self.notice
+
+    # -- model ------------------------------------------------------------------
+    def _inputs(self, x) -> np.ndarray:
+        x = np.asarray(x, np.float32).reshape(-1, 1)
+        return x if self.line else (x - self.x_center) / self.x_half
+
+    def _targets(self, y) -> np.ndarray:
+        y = np.asarray(y, np.float32).reshape(-1, 1)
+        return y if self.line else (y - self.y_mean) / self.y_std
+
+    def _make_trainer(self, optimizer) -> Trainer:
+        return Trainer(
+            self.model, get_loss("mse"), optimizer, self._inputs(self.x), self._targets(self.y),
+            batch_size=self.values["batch"], seed=self.weight_seed, task="regression",
+        )
+
+    def build_model(self) -> None:
+        v = self.values
+        if self.line:
+            rng = np.random.default_rng(self.weight_seed)
+            self.model = Sequential([Dense(1, 1, rng=rng)])
+            # Start somewhere on a ring around the minimum, so every reset walks a visible path.
+            m_lo, m_hi, b_lo, b_hi = self.box
+            angle, radius = rng.uniform(0, 2 * np.pi), rng.uniform(0.55, 0.85)
+            m0 = self.best[0] + radius * np.cos(angle) * (m_hi - m_lo) / 2
+            b0 = self.best[1] + radius * np.sin(angle) * (b_hi - b_lo) / 2
+            self.model.set_weights([np.array([[m0]], np.float32), np.array([b0], np.float32)])
+            self.path.clear()
+        else:
+            self.model = build_mlp(1, v["layers"], 1, v["activation"], None, "playground", self.weight_seed)
+        self.trainer = self._make_trainer(self.make_optimizer())
+        self._last_eval_step = -1
+        self.evaluate()
+        if self.line:
+            self._record()
+
+    def _record(self) -> None:
+        m, b = self.line_params()
+        if np.isfinite(m) and np.isfinite(b):
+            self.path.append((m, b))
+
+    def line_params(self) -> tuple[float, float]:
+        w, b = self.model.get_weights()
+        return float(w.ravel()[0]), float(b.ravel()[0])
+
+    def step(self, n: int = 1) -> int:
+        if not self.line:
+            return super().step(n)
+        done = 0
+        while done < n and not self.diverged:  # one at a time: the path records every step
+            k = super().step(1)
+            if not k:
+                break
+            done += k
+            self._record()
+        return done
+
+    def default_train_steps(self) -> int:
+        return 100 * self.steps_per_epoch() if not self.line else 500
+
+    # -- structure edits (key_actions) -----------------------------------------
+    def add_layer(self) -> str:
+        layers = self.values["layers"]
+        if len(layers) >= MAX_LAYERS:
+            self.notice = f"at most {MAX_LAYERS} hidden layers"
+            return self.notice
+        return self.set("layers", layers + ((layers[-1] if layers else 8),))
+
+    def remove_layer(self) -> str:
+        layers = self.values["layers"]
+        if not layers:
+            self.notice = "no hidden layer to remove"
+            return self.notice
+        return self.set("layers", layers[:-1])
+
+    def _shown_layer(self) -> int:
+        """0-based index of the hidden layer ``neuron_layer`` names, clamped; -1 if there is none."""
+        return min(self.values["neuron_layer"], len(self.values["layers"])) - 1
+
+    def _change_neurons(self, delta: int) -> str:
+        layers = list(self.values["layers"])
+        i = self._shown_layer()
+        if i < 0:
+            return self.add_layer() if delta > 0 else self.remove_layer()
+        if not 1 <= layers[i] + delta <= MAX_NEURONS:
+            self.notice = f"a hidden layer has 1 to {MAX_NEURONS} neurons"
+            return self.notice
+        layers[i] += delta
+        return self.set("layers", tuple(layers))
+
+    def more_neurons(self) -> str:
+        return self._change_neurons(1)
+
+    def fewer_neurons(self) -> str:
+        return self._change_neurons(-1)
+
+    # -- drawing ----------------------------------------------------------------
+    def xlim(self) -> tuple[float, float]:
+        lo, hi = self.base_xlim
+        return min(lo, float(self.x.min())), max(hi, float(self.x.max()))
+
+    def ylim(self) -> tuple[float, float]:
+        lo, hi = float(self.y.min()), float(self.y.max())
+        pad = 0.1 * (hi - lo) or max(1.0, abs(lo))
+        return lo - pad, hi + pad
+
+    def predict(self, x) -> np.ndarray:
+        """The model's y at ``x`` in data units (host float64)."""
+        out = neuron_outputs(self.model, self._inputs(x))
+        y = np.asarray(out[-1], np.float64)[:, 0]
+        return y if self.line else y * self.y_std + self.y_mean
+
+    def fill_snapshot(self, snap) -> None:
+        xlim, ylim = self.xlim(), self.ylim()
+        fit_x = np.linspace(*xlim, FIT_SAMPLES)
+        curve = {
+            "x": self.x.astype(np.float64), "y": self.y.astype(np.float64),
+            "fit_x": fit_x, "fit_y": self.predict(fit_x), "neurons": [], "best_y": None,
+            "xlim": xlim, "ylim": ylim,
+        }
+        snap.extra["curve"] = curve
+        if self.line:
+            self._fill_line(snap, curve)
+        else:
+            self._fill_curve(snap, curve)
+
+    def _fill_line(self, snap, curve: dict) -> None:
+        m, b = self.line_params()
+        curve["best_y"] = self.best[0] * curve["fit_x"] + self.best[1]
+        finite = np.isfinite(m) and np.isfinite(b)
+        curve["title"] = f"y = {m:.3g}x {b:+.3g}" if finite else "y = mx + b (diverged)"
+        snap.field = Field2D(self.landscape, self.box, (float(self.landscape.min()), float(self.landscape.max())))
+        snap.extra["landscape"] = {
+            "path": np.array(self.path, dtype=np.float64).reshape(-1, 2),
+            "minimum": self.best,
+            "min_loss": self.min_loss,
+            "current": (m, b) if finite else None,
+        }
+        snap.extra["field_title"] = f"loss over (m, b); least squares m={self.best[0]:.3g} b={self.best[1]:.3g}"
+
+    def _fill_curve(self, snap, curve: dict) -> None:
+        v = self.values
+        outs = neuron_outputs(self.model, self._inputs(curve["fit_x"]))
+        layer = self._shown_layer()
+        if v["show_neurons"] and layer >= 0:
+            acts = np.asarray(outs[layer], np.float64)
+            scale = max(1.0, float(np.nanmax(np.abs(acts))) if acts.size else 1.0)
+            lo, hi = curve["ylim"]
+            mid, half = (lo + hi) / 2, (hi - lo) / 2
+            curve["neurons"] = [mid + half * 0.9 * acts[:, j] / scale for j in range(acts.shape[1])]
+        shown = f", layer {layer + 1} neurons" if v["show_neurons"] and layer >= 0 else ""
+        curve["title"] = f"{v['dataset']}: {len(self.x)} points{shown}"
+        thumb_x = np.linspace(*self.base_xlim, THUMB)
+        thumb_outs = neuron_outputs(self.model, self._inputs(thumb_x))
+        thumbs_in = [_area_thumb(self._inputs(thumb_x)[:, 0], THUMB)]
+        thumbs_layers = [[_area_thumb(o[:, j], THUMB) for j in range(o.shape[1])] for o in thumb_outs[:-1]]
+        thumbs_layers.append([_area_thumb(thumb_outs[-1][:, 0] / 2, THUMB)])
+        snap.network = network_view(self.model, ("x",), v["activation"], thumbs_in, thumbs_layers)
+        snap.weight_mats = [(f"W{i + 1} {w.shape[0]}×{w.shape[1]}", w) for i, w in enumerate(snap.network.weights)]

@@ -1,0 +1,287 @@
+"""The regress scenario (curve and line modes) and its two panes."""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+import pytest
+from textual.app import App
+
+from engine.datasets import curves
+from engine.errors import DataError
+from scenarios.regress import LINE_PANES, PATH_LEN, RegressRun, least_squares, line_loss
+from scenarios.settings import SettingError
+from scenarios.snapshot import Snapshot
+from tui import palette
+from tui.palette import ColorMode
+from tui.widgets.curve import PANES, CurveView, LandscapeView
+
+
+@pytest.fixture
+def colour():
+    """Truecolour, non-ASCII drawing for the duration of a test."""
+    old = palette.current()
+    palette.configure(mode=ColorMode.TRUECOLOR, ascii=False)
+    yield
+    palette.configure(mode=old.mode, ascii=old.ascii)
+
+
+def line_run(**values) -> RegressRun:
+    return RegressRun({"mode": "line", "dataset": "line", **values}, seed=0)
+
+
+# -- settings --------------------------------------------------------------------------
+def test_settings_validate_and_live_settings_keep_weights():
+    with pytest.raises(SettingError, match="mode"):
+        RegressRun({"mode": "plane"})
+    with pytest.raises(SettingError, match="points"):
+        RegressRun({"points": 1})
+    run = RegressRun({}, seed=0)
+    before = run.model.get_weights()
+    for name, value in (("lr", 0.3), ("batch", 20), ("optimizer", "adam"), ("show_neurons", True), ("neuron_layer", 2)):
+        run.set(name, value)
+    assert run.trainer.optimizer.lr == 0.3 and run.trainer.batch_size == 20
+    assert all(np.array_equal(a, b) for a, b in zip(before, run.model.get_weights()))
+    x_before = run.x.copy()
+    assert "new data" in run.set("dataset", "sine")
+    assert not np.array_equal(x_before, run.x) and len(run.x) == 100
+    assert "new weights" in run.set("layers", "4")
+    assert [w.shape for w in run.model.get_weights()] == [(1, 4), (4,), (4, 1), (1,)]
+
+
+def test_mode_picks_panes_and_model():
+    run = RegressRun({}, seed=0)
+    assert run.panes[0] == "curve" and "network" in run.panes
+    run.set("mode", "line")
+    assert run.panes == LINE_PANES
+    assert [w.shape for w in run.model.get_weights()] == [(1, 1), (1,)]
+    assert set(run.panes) - {"controls"} <= set(PANES) | {"loss", "network", "weights"}
+
+
+# -- curve mode ----------------------------------------------------------------------------
+def test_curve_mode_learns_xsinx():
+    run = RegressRun({}, seed=0)  # xsinx, noise 0.1, layers 8,8 tanh, SGD lr 0.1, batch 10
+    start = run.metrics()["train_loss"]
+    assert run.step(2000) == 2000
+    xs = np.linspace(-6, 6, 200)
+    rmse = float(np.sqrt(np.mean((run.predict(xs) - curves.true_curve("xsinx", xs)) ** 2)))
+    # measured with seed 0: loss 0.516 -> 0.042, RMSE to the noise-free curve 0.58 (its spread is ~2.5)
+    assert start > 0.45 and run.metrics()["train_loss"] < 0.06
+    assert rmse < 0.8
+
+
+def test_curve_snapshot_contents():
+    run = RegressRun({"show_neurons": True, "layers": "5,3", "neuron_layer": 6}, seed=0)
+    run.step(20)
+    snap = run.snapshot()
+    c = snap.extra["curve"]
+    assert c["x"].shape == c["y"].shape == (100,)
+    assert c["fit_x"].shape == c["fit_y"].shape and np.all(np.isfinite(c["fit_y"]))
+    assert len(c["neurons"]) == 3  # neuron_layer 6 is clamped to the last hidden layer
+    lo, hi = c["ylim"]
+    assert all(lo <= n.min() and n.max() <= hi for n in c["neurons"])
+    assert np.allclose(c["fit_y"], run.predict(c["fit_x"]))
+    assert snap.network.layer_sizes == [1, 5, 3, 1] and len(snap.weight_mats) == 3
+    assert snap.field is None and "landscape" not in snap.extra
+    run.set("show_neurons", False)
+    assert run.snapshot().extra["curve"]["neurons"] == []
+    run.set("layers", "")  # no hidden layer: a straight line, no neurons to draw
+    run.set("show_neurons", True)
+    assert run.snapshot().extra["curve"]["neurons"] == []
+
+
+def test_add_point_changes_data_and_keeps_training():
+    run = RegressRun({}, seed=0)
+    run.step(30)
+    weights = run.model.get_weights()
+    assert "101 points" in run.add_point(1.5, 9.0)
+    assert run.x[-1] == 1.5 and run.y[-1] == 9.0 and run.trainer.n_train == 101
+    assert run.trainer.steps == 30 and all(np.array_equal(a, b) for a, b in zip(weights, run.model.get_weights()))
+    snap = run.snapshot()
+    assert len(snap.extra["curve"]["x"]) == 101 and snap.extra["curve"]["ylim"][1] > 9.0
+    run.step(10)
+    assert run.trainer.steps == 40
+    run.add_point(float("nan"), 0.0)
+    assert len(run.x) == 101
+
+
+def test_csv_dataset(tmp_path):
+    path = tmp_path / "pts.csv"
+    path.write_text("x,y\n0,1\n1,3\n2,5\n3,7\n")
+    run = RegressRun({"dataset": "csv", "csv": str(path), "mode": "line"}, seed=0)
+    assert np.array_equal(run.x, [0, 1, 2, 3]) and np.array_equal(run.y, [1, 3, 5, 7])
+    assert np.allclose(run.best, (2.0, 1.0))
+    run.set("mode", "curve")
+    run.step(5)
+    assert run.snapshot().extra["curve"]["xlim"][0] < 0 < 3 < run.snapshot().extra["curve"]["xlim"][1]
+    bad = tmp_path / "three.csv"
+    bad.write_text("1,2,1\n3,4,0\n")
+    with pytest.raises(DataError, match="two columns"):
+        RegressRun({"dataset": "csv", "csv": str(bad)})
+    with pytest.raises(SettingError, match="csv=PATH"):
+        RegressRun({"dataset": "csv"})
+    same = tmp_path / "same.csv"
+    same.write_text("2,1\n2,3\n")  # no spread in x: least squares degenerates to the mean
+    run = RegressRun({"dataset": "csv", "csv": str(same), "mode": "line"}, seed=0)
+    assert run.best == (0.0, 2.0)
+    run.step(5)
+    run.snapshot()
+
+
+# -- line mode -----------------------------------------------------------------------------
+def test_line_mode_converges_to_least_squares():
+    run = line_run(lr=0.1, batch=1000)  # full batch: plain gradient descent
+    start = run.line_params()
+    assert run.step(400) == 400
+    m_ref, b_ref = np.polyfit(run.x.astype(np.float64), run.y.astype(np.float64), 1)
+    m, b = run.line_params()
+    assert abs(m - m_ref) < 1e-3 and abs(b - b_ref) < 1e-3
+    assert abs(start[0] - m_ref) + abs(start[1] - b_ref) > 0.5  # it did walk somewhere
+    path = run.snapshot().extra["landscape"]["path"]
+    assert path.shape == (401, 2) and np.allclose(path[0], start) and np.allclose(path[-1], (m, b))
+
+
+def test_line_mode_diverges_with_large_lr_as_a_state():
+    run = line_run(lr=3.0, batch=1000)
+    done = run.step(500)
+    assert run.diverged and done < 500
+    snap = run.snapshot()
+    assert snap.state == "diverged" and "learning rate" in snap.message
+    m_lo, m_hi, _, _ = snap.field.extent
+    current = snap.extra["landscape"]["current"]
+    assert current is None or not m_lo <= current[0] <= m_hi  # far off the map
+    # each step overshoots further: the distance from the minimum grows along the path
+    path = snap.extra["landscape"]["path"]
+    dist = np.abs(path[:, 0] - run.best[0])
+    assert np.all(np.diff(dist[1:10]) > 0)
+    assert run.step(5) == 0
+
+
+def test_minibatches_make_a_noisy_path_and_the_path_is_bounded():
+    full, mini = line_run(lr=0.03, batch=1000), line_run(lr=0.03, batch=5)
+    full.step(50)
+    mini.step(50)
+    assert not np.allclose(full.line_params(), mini.line_params())
+    mini.step(PATH_LEN + 100)
+    assert len(mini.snapshot().extra["landscape"]["path"]) == PATH_LEN
+
+
+def test_landscape_minimum_is_the_least_squares_solution():
+    run = line_run(noise=0.3)
+    snap = run.snapshot()
+    m_ref, b_ref = np.polyfit(run.x.astype(np.float64), run.y.astype(np.float64), 1)
+    assert np.allclose(snap.extra["landscape"]["minimum"], (m_ref, b_ref), atol=1e-5)
+    values = snap.field.values
+    m_lo, m_hi, b_lo, b_hi = snap.field.extent
+    i, j = np.unravel_index(np.argmin(values), values.shape)
+    ms, bs = np.linspace(m_lo, m_hi, values.shape[1]), np.linspace(b_hi, b_lo, values.shape[0])
+    assert abs(ms[j] - m_ref) <= (m_hi - m_lo) / (values.shape[1] - 1)
+    assert abs(bs[i] - b_ref) <= (b_hi - b_lo) / (values.shape[0] - 1)
+    # the closed form agrees with the loss the trainer measures, anywhere
+    rng = np.random.default_rng(1)
+    m, b = rng.normal(size=5), rng.normal(size=5)
+    x, y = run.x.astype(np.float64), run.y.astype(np.float64)
+    # and the field is oriented as documented (columns m, row 0 the largest b): same order as brute force
+    rows, cols = rng.integers(0, values.shape[0], 8), rng.integers(0, values.shape[1], 8)
+    brute_cells = [np.mean((ms[c] * x + bs[r] - y) ** 2) for r, c in zip(rows, cols)]
+    assert np.array_equal(np.argsort(values[rows, cols]), np.argsort(brute_cells))
+    brute = [0.5 * np.mean((mi * x + bi - y) ** 2) for mi, bi in zip(m, b)]
+    assert np.allclose(line_loss(x, y, m, b), brute)
+    assert np.allclose(least_squares(x, y), (m_ref, b_ref))
+    # adding a point moves the minimum
+    run.add_point(0.0, 30.0)
+    assert run.snapshot().extra["landscape"]["minimum"][1] > b_ref + 0.1
+
+
+# -- widgets -------------------------------------------------------------------------------
+class PaneApp(App):
+    def __init__(self, *widgets):
+        super().__init__()
+        self.widgets = widgets
+        self.added: list[tuple[float, float]] = []
+
+    def compose(self):
+        yield from self.widgets
+
+    def on_curve_view_point_added(self, message: CurveView.PointAdded) -> None:
+        self.added.append((message.x, message.y))
+
+
+def text_of(widget) -> list[str]:
+    return [strip.text for strip in widget.strips()]
+
+
+def test_panes_render_snapshots_at_any_size(colour):
+    snaps = [RegressRun({"show_neurons": True}, seed=0).snapshot(), line_run(lr=0.1).snapshot(),
+             Snapshot(scenario="regress")]
+    diverged = line_run(lr=10.0)
+    diverged.step(100)
+    snaps.append(diverged.snapshot())
+
+    async def go():
+        curve, land = CurveView(), LandscapeView()
+        app = PaneApp(curve, land)
+        async with app.run_test(size=(60, 30)) as pilot:
+            for snap in snaps:
+                for w in (curve, land):
+                    w.update_snapshot(snap)
+                    for size in ((1, 1), (2, 3), (7, 2), (60, 15)):
+                        w.build(*size, palette.current(), w.rich_style)
+                await pilot.pause()
+                assert len(text_of(curve)) == 15 and len(text_of(land)) == 15
+        return curve, land
+
+    asyncio.run(go())
+
+
+def test_curve_view_draws_points_and_reports_clicks(colour):
+    run = line_run(lr=0.1)
+
+    async def go():
+        curve = CurveView()
+        app = PaneApp(curve)
+        async with app.run_test(size=(60, 20)) as pilot:
+            curve.update_snapshot(run.snapshot())
+            await pilot.pause()
+            rows = text_of(curve)
+            assert sum(r.count("•") for r in rows) > 20
+            assert any(any(0x2800 < ord(ch) <= 0x28FF for ch in r) for r in rows)  # the Braille fit
+            await pilot.click(CurveView, offset=(30, 5))
+            await pilot.pause()
+            (x0, x1), (y0, y1) = run.snapshot().extra["curve"]["xlim"], run.snapshot().extra["curve"]["ylim"]
+            assert app.added == [pytest.approx((x0 + 30.5 / 60 * (x1 - x0), y1 - 5.5 / 19 * (y1 - y0)))]
+            palette.configure(ascii=True)
+            curve.invalidate()
+            assert all(ord(ch) < 128 for r in text_of(curve) for ch in r)
+            assert sum(r.count("o") for r in text_of(curve)) > 20
+
+    asyncio.run(go())
+
+
+def test_landscape_marks_path_current_and_minimum_where_expected(colour):
+    run = line_run(lr=0.01, batch=1000)
+    run.step(60)
+    snap = run.snapshot()
+    land_data = snap.extra["landscape"]
+    m_lo, m_hi, b_lo, b_hi = snap.field.extent
+    w, h = 60, 20
+
+    def cell(m, b):  # half blocks: two pixel rows per cell
+        return int((m - m_lo) / (m_hi - m_lo) * w), int((b_hi - b) / (b_hi - b_lo) * 2 * h) // 2
+
+    async def go():
+        land = LandscapeView()
+        app = PaneApp(land)
+        async with app.run_test(size=(w, h)) as pilot:
+            land.update_snapshot(snap)
+            await pilot.pause()
+            rows = text_of(land)
+            cur, start, best = cell(*land_data["current"]), cell(*land_data["path"][0]), cell(*land_data["minimum"])
+            assert len({cur, start, best}) == 3  # 60 small steps: still on its way
+            assert rows[cur[1]][cur[0]] == LandscapeView.CURRENT
+            assert rows[start[1]][start[0]] == LandscapeView.PATH
+            assert rows[best[1]][best[0]] == LandscapeView.MINIMUM
+            assert sum(r.count(LandscapeView.CURRENT) for r in rows) == 1
+
+    asyncio.run(go())
