@@ -26,7 +26,8 @@ THUMB = 24
 
 def common_view_settings() -> tuple[Setting, ...]:
     return (
-        Setting("speed", int, 1, "training steps per frame", choices=SPEED_LADDER, lo=1, hi=500, live=True, keys=("f", "F")),
+        Setting("speed", int, 0, "training steps per frame (0 = max)", choices=SPEED_LADDER, lo=0, hi=500,
+                live=True, keys=("f", "F"), cycle=True, show=lambda v: "max" if v == 0 else str(v)),
     )
 
 

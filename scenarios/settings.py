@@ -19,7 +19,7 @@ from engine.errors import NNPlayError
 LR_LADDER = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 BATCH_LADDER = (1, 2, 4, 5, 8, 10, 16, 20, 25, 30, 32, 50, 64, 100, 128, 256)
 REG_RATE_LADDER = (0.0, 0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
-SPEED_LADDER = (1, 2, 5, 10, 20, 50, 100, 200, 500)
+SPEED_LADDER = (1, 2, 5, 10, 20, 50, 100, 200, 500, 0)  # steps per frame; 0 = as fast as it goes
 
 
 class SettingError(NNPlayError):
@@ -51,7 +51,7 @@ class Setting:
     max_len: int | None = None
     min_len: int = 0
     show: Callable[[Any], str] | None = None
-    cycle: bool = False  # tuple setting whose keys cycle through `choices` presets
+    cycle: bool = False  # keys step through `choices` in their listed order (not by size)
 
     def allowed(self) -> str:
         if self.type is bool:
@@ -131,10 +131,10 @@ class Setting:
         if self.type is str and self.choices:
             i = self.choices.index(value) if value in self.choices else 0
             return self.choices[(i + direction) % len(self.choices)]
-        if self.type is tuple and self.choices and self.cycle:
-            presets = self.choices
-            i = presets.index(value) if value in presets else -1
-            return presets[(i + direction) % len(presets)]
+        if self.choices and self.cycle:  # an ordered list that is not numerically sorted
+            steps = self.choices
+            i = steps.index(value) if value in steps else 0
+            return steps[min(max(i + direction, 0), len(steps) - 1)]
         if self.choices:  # numeric ladder
             ladder = self.choices
             if direction > 0:

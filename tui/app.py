@@ -7,6 +7,7 @@ most ~20 times a second; the UI thread only draws. Tests and playback call
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from pathlib import Path
@@ -16,6 +17,7 @@ from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
@@ -30,7 +32,9 @@ from .panes import TITLES, pane_class
 from .screens import HelpScreen, PathPrompt
 
 MIN_WIDTH, MIN_HEIGHT = 60, 18
-FRAME_INTERVAL = 0.05  # at most ~20 snapshots a second
+SWITCH_INTERVAL = 0.02
+FRAME_INTERVAL = 0.05  # at most ~20 snapshots a second when stepping slowly
+FAST_FRAME_INTERVAL = 0.1  # at full speed: drawing competes with training for the GIL
 
 
 class SnapshotReady(Message):
@@ -157,6 +161,7 @@ class NNPlayApp(App):
 
     # -- layout ---------------------------------------------------------------
     def compose(self) -> ComposeResult:
+        self._panes = tuple(self.sim.panes)
         panes = [p for p in self.sim.panes if p != "controls" and pane_class(p) is not None]
         main, side, rest = panes[:1], panes[1:3], panes[3:]
         with Horizontal(id="body"):
@@ -183,6 +188,8 @@ class NNPlayApp(App):
         return w
 
     def on_mount(self) -> None:
+        # Fewer, longer GIL slices for the training thread: the UI still answers within ~20 ms.
+        sys.setswitchinterval(SWITCH_INTERVAL)
         self.refresh_snapshot()
         self._check_size()
         if self.autoplay:
@@ -201,16 +208,33 @@ class NNPlayApp(App):
 
     # -- drawing --------------------------------------------------------------
     def refresh_snapshot(self) -> None:
-        """Take a snapshot now (UI thread) and draw it."""
+        """Take a snapshot now (UI thread) and draw it; re-lay out if the scenario's panes changed."""
         with self.lock:
             snap = self.sim.snapshot()
+        if tuple(self.sim.panes) != self._panes:
+            self.call_later(self._relayout, snap)
+            return
+        self.draw(snap)
+
+    async def _relayout(self, snap: Snapshot) -> None:
+        await self.recompose()
+        self._check_size()
         self.draw(snap)
 
     def draw(self, snap: Snapshot) -> None:
+        try:
+            self._draw(snap)
+        except NoMatches:  # mid re-layout or shutting down: the next frame draws
+            pass
+
+    def _draw(self, snap: Snapshot) -> None:
         self.snap = snap
         if self.playing and snap.state != "diverged":
             snap.state = "running"
         for w in self.query(".pane"):
+            if not w.region.area and w.parent is not None and isinstance(w.parent, TabPane):
+                w.stale = True  # hidden in an inactive tab: drawn when it is shown
+                continue
             try:
                 w.update_snapshot(snap)
             except Exception as exc:  # a pane must never take the app down
@@ -220,7 +244,14 @@ class NNPlayApp(App):
         note = snap.message or snap.extra.get("data_note", "")
         self.query_one(Notice).update(Text(note, style="bold red" if snap.state == "diverged" else "italic"))
 
+    def on_tabbed_content_tab_activated(self, event) -> None:
+        if self.snap is not None:
+            for w in event.pane.query(".pane"):
+                w.update_snapshot(self.snap)
+
     def on_snapshot_ready(self, message: SnapshotReady) -> None:
+        if not self.playing and message.snap.state != "diverged":
+            return  # a frame from a worker that was just paused or is shutting down
         self.draw(message.snap)
         if message.snap.state == "diverged" and self.playing:
             self.playing = False
@@ -237,23 +268,33 @@ class NNPlayApp(App):
 
     @work(thread=True, exclusive=True, group="train")
     def train_loop(self) -> None:
+        """Step in slices of wall time, snapshot, post; never touch widgets from here."""
         worker = get_current_worker()
-        last = 0.0
+        chunk = 1
         while self.playing and not worker.is_cancelled:
+            speed = self.sim.values.get("speed", 0)
+            start = time.perf_counter()
             with self.lock:
-                self.sim.step(self.sim.values["speed"])
+                if speed:  # slow motion: `speed` steps per frame
+                    self.sim.step(speed)
+                    frame = FRAME_INTERVAL
+                else:  # as fast as it goes, checking the clock every ~5 ms
+                    frame = FAST_FRAME_INTERVAL
+                    end = start + frame * 0.8
+                    while time.perf_counter() < end and not self.sim.diverged and self.playing:
+                        t0 = time.perf_counter()
+                        self.sim.step(chunk)
+                        took = time.perf_counter() - t0
+                        chunk = max(1, min(chunk * 2, int(chunk * 0.005 / took) if took > 0 else chunk * 2))
                 diverged = self.sim.diverged
-                now = time.perf_counter()
-                snap = None
-                if now - last >= FRAME_INTERVAL or diverged:
-                    self.sim.measure_rate()
-                    snap = self.sim.snapshot()
-                    last = now
-            if snap is not None:
-                self.post_message(SnapshotReady(snap))
+                self.sim.measure_rate()
+                snap = self.sim.snapshot()
+            self.post_message(SnapshotReady(snap))
             if diverged:
                 break
-            time.sleep(0)  # let the UI thread take the GIL between chunks
+            rest = frame - (time.perf_counter() - start)
+            if rest > 0:
+                time.sleep(rest)
 
     def action_toggle_play(self) -> None:
         if self.sim.diverged and not self.playing:
@@ -299,6 +340,10 @@ class NNPlayApp(App):
             with self.lock:
                 self.sim.select((message.layer, message.neuron))
             self.refresh_snapshot()
+
+    def on_curve_view_point_added(self, message) -> None:
+        if hasattr(self.sim, "add_point"):
+            self._change(self.sim.add_point, message.x, message.y)
 
     def action_next_tab(self) -> None:
         tabs = self.query(TabbedContent)
@@ -360,3 +405,7 @@ class NNPlayApp(App):
     def action_quit(self) -> None:
         self.playing = False
         self.exit()
+
+    def on_unmount(self) -> None:
+        self.playing = False
+        sys.setswitchinterval(0.005)
