@@ -1,0 +1,434 @@
+"""mnist: handwritten digits with an MLP or a small CNN, and a canvas to draw your own.
+
+Data comes from ``engine.datasets.mnist``: the full set when ``$NNPLAY_MNIST_DIR``
+or the user cache holds it, else the bundled subset (7,400 train / 1,500 test),
+which the snapshot says plainly. Nothing is downloaded here: start-up stays fast.
+Images stay uint8 in memory; each batch is scaled to 0..1 floats by ``prepare``.
+
+Scoring all 10,000 test images every few steps would stall a live app, so the
+``test_*`` history is measured on a fixed **validation sample** of the test set
+(``VAL_SIZE`` images, chosen by the data seed) every ``EVAL_INTERVAL`` steps, and
+train metrics on ``TRAIN_EVAL_SIZE`` evenly spaced training images.
+:meth:`MnistRun.final_metrics` scores the whole test set (for ``nnplay train``).
+
+``snap.images``: first-layer weights, signed, as ``(title, array)``: 28×28 images
+of ``N_UNITS`` hidden units (MLP) or the first conv layer's filters (CNN).
+
+``snap.extra`` keys:
+
+* ``digits``: list of dicts, one per grid digit (the first ``N_DIGITS`` of the
+  validation sample): ``index`` (grid position), ``image`` (28×28 float 0..1),
+  ``label`` (int), ``top3`` (list of ``(digit, probability)``, best first),
+  ``correct`` (bool: top-1 equals label), ``selected`` (bool).
+* ``confusion``: 10×10 int64 on the validation sample (rows true, cols predicted);
+  ``class_names``: ``["0", ..., "9"]``.
+* ``activations``: for the selected digit, a list of dicts ``name`` (str),
+  ``kind`` (``"maps"``: array (C, H, W); ``"vector"``: array (n,); ``"probs"``:
+  the 10 softmax outputs), ``data`` (float32 host array).
+* ``selected_digit``: ``{"index", "label", "image", "probs"}`` for that digit.
+* ``filters_title``: what ``snap.images`` holds.
+* ``data_source``: ``"full"`` or ``"subset"``; ``data_note``: one line saying
+  which data is in use (with how to get the full set when it is the subset).
+* ``ms_per_example``: training time per example, smoothed (NaN before any step).
+* ``val_size``, ``train_size``, ``test_size``: image counts; ``model_summary``: one line.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+
+import numpy as np
+
+from engine import backend
+from engine.datasets import mnist
+from engine.errors import DataError
+from engine.layers import Conv2D, Dense, Flatten, MaxPool2D, ReLU, activation
+from engine.losses import get_loss, softmax
+from engine.model import Sequential
+from engine.trainer import Trainer
+
+from .base import Run, lr_setting, optimizer_setting, regularization_settings
+from .classify import common_view_settings
+from .settings import BATCH_LADDER, Schema, Setting
+
+VAL_SIZE = 1000
+TRAIN_EVAL_SIZE = 1000
+EVAL_INTERVAL = 100  # steps between validation evaluations
+N_DIGITS = 32
+N_UNITS = 16
+CLASS_NAMES = [str(d) for d in range(10)]
+HIDDEN_PRESETS = ((32,), (64,), (128,), (256,), (128, 64), (256, 128))
+DECAY_LADDER = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0)
+CHANNEL_PRESETS = ((4, 8), (8, 16), (16, 32), (32, 64), (8,), (8, 16, 32))
+
+SCHEMA = Schema(
+    (
+        Setting("model", str, "mlp", "mlp (dense) or cnn (convolutional)", choices=("mlp", "cnn"), keys=("n",)),
+        Setting("hidden", tuple, (128,), "MLP hidden layer sizes", item=int, lo=1, hi=2048, min_len=0, max_len=4,
+                choices=HIDDEN_PRESETS, cycle=True, keys=("h", "H")),
+        Setting("channels", tuple, (8, 16), "CNN channels per 5×5 conv + 2×2 pool block", item=int, lo=1, hi=128,
+                min_len=1, max_len=3, choices=CHANNEL_PRESETS, cycle=True, keys=("l", "L")),
+        lr_setting(0.001),
+        Setting("lr_decay", float, 1.0, "learning rate × this per epoch (1 = constant)", choices=DECAY_LADDER,
+                lo=0.1, hi=1.0, live=True, keys=("y", "Y")),
+        Setting("batch", int, 32, "batch size", choices=BATCH_LADDER, lo=1, hi=1024, live=True, keys=("b", "B")),
+        optimizer_setting("adam"),
+        *regularization_settings(),
+        Setting("data", str, "auto", "auto (full MNIST if found, else the bundled subset), subset or full",
+                choices=("auto", "subset", "full"), keys=("u",)),
+        *common_view_settings(),
+    ),
+    scenario="mnist",
+)
+
+_loaded: dict[tuple, mnist.MnistData] = {}
+
+
+def load_data(mode: str) -> mnist.MnistData:
+    """MNIST for ``data=mode``, cached per process (the full set takes ~0.3 s to read)."""
+    key = (mode, os.environ.get(mnist.ENV_DIR, ""), str(mnist.cache_dir()))
+    if key not in _loaded:
+        if mode == "subset":
+            _loaded[key] = mnist.load_subset()
+        elif mode == "full":
+            try:
+                _loaded[key] = mnist.load(download=False)
+            except DataError as exc:
+                raise DataError(f"data=full: {exc}") from None
+        else:
+            _loaded[key] = mnist.load_or_subset(download=False)
+    return _loaded[key]
+
+
+def data_note(data: mnist.MnistData, mode: str) -> str:
+    counts = f"{len(data.train_labels):,} train / {len(data.test_labels):,} test"
+    if data.source == "full":
+        return f"full MNIST ({counts})"
+    if mode == "subset":
+        return f"bundled subset ({counts}), chosen with data=subset"
+    note = f"bundled subset ({counts}): set {mnist.ENV_DIR} for the full 60,000"
+    if os.environ.get(mnist.ENV_DIR):  # the user pointed somewhere and it did not work: say why
+        note += f" ({data.note.removeprefix('using the bundled MNIST subset: ')})"
+    return note
+
+
+# ---------------------------------------------------------------- models
+
+
+def build_mlp(hidden: tuple[int, ...], seed: int) -> Sequential:
+    """784 -> hidden (ReLU) ... -> 10 logits."""
+    rng = np.random.default_rng(seed)
+    sizes = (784, *hidden)
+    layers = []
+    for a, b in zip(sizes, sizes[1:]):
+        layers += [Dense(a, b, init="he", rng=rng), activation("relu")]
+    layers.append(Dense(sizes[-1], 10, init="glorot", rng=rng))
+    return Sequential(layers)
+
+
+def build_cnn(channels: tuple[int, ...], seed: int) -> Sequential:
+    """Per channel count: 5×5 conv (pad 2) -> ReLU -> 2×2 max pool; then dense -> 10 logits."""
+    rng = np.random.default_rng(seed)
+    layers, c_in, side = [], 1, 28
+    for c in channels:
+        layers += [Conv2D(c_in, c, 5, padding=2, init="he", rng=rng), activation("relu"), MaxPool2D(2)]
+        c_in, side = c, side // 2
+    layers += [Flatten(), Dense(c_in * side * side, 10, init="glorot", rng=rng)]
+    return Sequential(layers)
+
+
+# ---------------------------------------------------------------- drawn digits
+
+
+def _resize(a: np.ndarray, h: int, w: int) -> np.ndarray:
+    """Bilinear resize of a 2D array (sampling at pixel centres)."""
+    def coords(n_out, n_in):
+        x = np.clip((np.arange(n_out) + 0.5) * n_in / n_out - 0.5, 0, n_in - 1)
+        i0 = np.floor(x).astype(np.intp)
+        i1 = np.minimum(i0 + 1, n_in - 1)
+        return i0, i1, x - i0
+
+    r0, r1, fr = coords(h, a.shape[0])
+    c0, c1, fc = coords(w, a.shape[1])
+    top = a[r0][:, c0] * (1 - fc) + a[r0][:, c1] * fc
+    bottom = a[r1][:, c0] * (1 - fc) + a[r1][:, c1] * fc
+    return top * (1 - fr[:, None]) + bottom * fr[:, None]
+
+
+def center_digit(img: np.ndarray) -> np.ndarray:
+    """Normalise a drawing the way MNIST was made: ink fitted into 20×20, centre of mass at the middle."""
+    a = np.clip(np.asarray(img, dtype=np.float64), 0.0, 1.0)
+    ink = a > 0.05
+    if not ink.any():
+        return np.zeros((28, 28), dtype=np.float32)
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    crop = a[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    scale = 20.0 / max(crop.shape)
+    h, w = max(1, round(crop.shape[0] * scale)), max(1, round(crop.shape[1] * scale))
+    small = np.clip(_resize(crop, h, w), 0.0, 1.0)
+    total = small.sum()
+    cy = (small.sum(axis=1) @ np.arange(h)) / total
+    cx = (small.sum(axis=0) @ np.arange(w)) / total
+    top, left = int(round(13.5 - cy)), int(round(13.5 - cx))
+    top, left = min(max(top, 0), 28 - h), min(max(left, 0), 28 - w)
+    out = np.zeros((28, 28), dtype=np.float32)
+    out[top : top + h, left : left + w] = small
+    return out
+
+
+# ---------------------------------------------------------------- the run
+
+
+class MnistRun(Run):
+    name = "mnist"
+    description = "Handwritten digits with an MLP or a CNN; draw your own digit"
+    schema = SCHEMA
+    DATA_SETTINGS = frozenset({"data"})
+    actions = {"reset": "new random weights", "regenerate": "another validation sample and digit grid, new weights"}
+    key_actions = (("]", "next_digit", "activations of the next test digit"),
+                   ("[", "previous_digit", "activations of the previous test digit"))
+    panes = ("digits", "loss", "accuracy", "confusion", "filters", "draw", "activations", "controls")
+
+    def __init__(self, values=None, seed=0):
+        self.selected = 0
+        self._train_time = 0.0  # smoothed seconds and examples, for ms per example
+        self._train_examples = 0.0
+        self._eval_time = 0.0
+        self._cache: dict = {}
+        super().__init__(values, seed)
+
+    # -- data and model ---------------------------------------------------
+    def build_data(self) -> None:
+        mode = self.values["data"]
+        d = self.data = load_data(mode)
+        self.data_note = data_note(d, mode)
+        rng = np.random.default_rng(self.data_seed)
+        pick = np.sort(rng.choice(len(d.test_labels), min(VAL_SIZE, len(d.test_labels)), replace=False))
+        self.val_images, self.val_labels = d.test_images[pick], d.test_labels[pick]
+        grid = rng.permutation(len(pick))[:N_DIGITS]  # shown digits: a random handful of the validation sample
+        self.grid_images, self.grid_labels = self.val_images[grid], self.val_labels[grid]
+
+    def prepare(self, x):
+        """uint8 images (n, 28, 28) or floats in 0..1 -> float32 on the device, shaped for the model."""
+        xp = backend.xp
+        a = xp.asarray(x)
+        if a.dtype == np.uint8:
+            a = a.astype(np.float32)
+            a *= np.float32(1 / 255)
+        else:
+            a = a.astype(np.float32)
+        n = a.shape[0]
+        return a.reshape(n, 1, 28, 28) if self.values["model"] == "cnn" else a.reshape(n, 784)
+
+    def build_model(self) -> None:
+        v = self.values
+        if v["model"] == "cnn":
+            self.model = build_cnn(v["channels"], self.weight_seed)
+        else:
+            self.model = build_mlp(v["hidden"], self.weight_seed)
+        self.trainer = Trainer(
+            self.model,
+            get_loss("softmax_ce"),
+            self.make_optimizer(),
+            self.data.train_images, self.data.train_labels,
+            self.val_images, self.val_labels,
+            batch_size=v["batch"], seed=self.weight_seed, task="classification", accuracy="argmax",
+            prepare=self.prepare, eval_batch=500, train_eval_size=TRAIN_EVAL_SIZE,
+        )
+        self._train_time = self._train_examples = 0.0
+        self._cache = {}
+        self._last_eval_step = -1
+        self.evaluate()
+
+    def set(self, name, value):
+        """As Run.set, but a failed data switch (data=full without the files) keeps the old setting."""
+        old = self.values.get(name)
+        try:
+            return super().set(name, value)
+        except DataError:
+            self.values[name] = old
+            raise
+
+    def eval_interval(self) -> int:
+        return EVAL_INTERVAL
+
+    def default_train_steps(self) -> int:
+        return 2 * self.steps_per_epoch()
+
+    def model_summary(self) -> str:
+        v = self.values
+        if v["model"] == "cnn":
+            convs = " → ".join(f"conv5×5×{c}+pool" for c in v["channels"])
+            shape = f"784 → {convs} → 10"
+        else:
+            shape = " → ".join(map(str, (784, *v["hidden"], 10)))
+        return f"{v['model'].upper()} {shape} ({self.model.n_params():,} params)"
+
+    # -- training with timing ------------------------------------------------
+    def apply_live(self, name: str) -> None:
+        super().apply_live(name)
+        self._decay_lr()
+
+    def _decay_lr(self) -> None:
+        """lr = setting × lr_decay^epoch (smooth, updated once per ``step`` call): constant when lr_decay is 1."""
+        self.trainer.optimizer.lr = self.values["lr"] * self.values["lr_decay"] ** self.trainer.epoch
+
+    def step(self, n: int = 1) -> int:
+        self._decay_lr()
+        seen, spent_eval = self.trainer.examples_seen, self._eval_time
+        t0 = time.perf_counter()
+        done = super().step(n)
+        elapsed = time.perf_counter() - t0 - (self._eval_time - spent_eval)
+        examples = self.trainer.examples_seen - seen
+        if examples:
+            keep = 0.5 ** (examples / 5000)  # smoothing with a half-life of 5,000 examples, however they are chunked
+            self._train_time = keep * self._train_time + elapsed
+            self._train_examples = keep * self._train_examples + examples
+        return done
+
+    def evaluate(self) -> None:
+        t0 = time.perf_counter()
+        super().evaluate()
+        self._eval_time += time.perf_counter() - t0
+
+    def ms_per_example(self) -> float:
+        return 1000.0 * self._train_time / self._train_examples if self._train_examples else math.nan
+
+    def final_metrics(self) -> dict[str, float]:
+        """Loss and accuracy on the whole test set (10,000 images with the full data): slow, for the end of a run."""
+        d = self.data
+        loss, total, correct = get_loss("softmax_ce"), 0.0, 0
+        xp = backend.xp
+        for a in range(0, len(d.test_labels), 1000):
+            x, y = d.test_images[a : a + 1000], d.test_labels[a : a + 1000]
+            out = self.model.forward(self.prepare(x))
+            total += loss.forward(out, xp.asarray(y.astype(np.int64))) * len(y)
+            correct += int((backend.to_host(out.argmax(axis=1)) == y).sum())
+        n = len(d.test_labels)
+        return {"full_test_loss": total / n, "full_test_acc": correct / n, "full_test_size": float(n)}
+
+    # -- prediction ------------------------------------------------------------
+    def probabilities(self, images) -> np.ndarray:
+        """Softmax outputs (n, 10) on the host for uint8 or 0..1 float images (n, 28, 28)."""
+        return backend.to_host(softmax(self.model.forward(self.prepare(images)))).astype(np.float64)
+
+    def predict_image(self, img, center: bool = True) -> np.ndarray:
+        """Class probabilities (10,) for one 28×28 image with values 0..1 (e.g. the drawing canvas).
+
+        ``center`` first fits the ink into MNIST's 20×20 box around its centre of mass,
+        as the training digits were made. Call it between steps, like ``snapshot``.
+        """
+        a = np.asarray(img, dtype=np.float32)
+        if a.shape != (28, 28):
+            raise ValueError(f"predict_image needs a 28×28 image, got shape {a.shape}")
+        if center:
+            a = center_digit(a)
+        return self.probabilities(a[None])[0]
+
+    def select_digit(self, i: int) -> None:
+        """Show the activations of grid digit ``i`` (wraps around the grid)."""
+        self.selected = int(i) % len(self.grid_labels)
+
+    def next_digit(self) -> str:
+        self.select_digit(self.selected + 1)
+        return f"selected test digit {self.selected + 1} (a {int(self.grid_labels[self.selected])})"
+
+    def previous_digit(self) -> str:
+        self.select_digit(self.selected - 1)
+        return f"selected test digit {self.selected + 1} (a {int(self.grid_labels[self.selected])})"
+
+    def load_model(self, path: str) -> None:
+        super().load_model(path)
+        self._cache = {}
+
+    # -- snapshot ----------------------------------------------------------------
+    def _cached(self, slot: str, make, *deps, every_step: bool = True):
+        """``make()``, recomputed only when ``deps``, the model or (``every_step``) the step count changed."""
+        key = (deps, self.trainer.steps if every_step else None, id(self.model))
+        if slot not in self._cache or self._cache[slot][0] != key:
+            self._cache[slot] = (key, make())
+        return self._cache[slot][1]
+
+    def confusion(self) -> np.ndarray:
+        """Validation-sample confusion matrix (rows: true digit, columns: predicted)."""
+        pred = np.concatenate([
+            self.probabilities(self.val_images[a : a + 500]).argmax(axis=1)
+            for a in range(0, len(self.val_labels), 500)
+        ])
+        m = np.zeros((10, 10), dtype=np.int64)
+        np.add.at(m, (self.val_labels.astype(np.intp), pred), 1)
+        return m
+
+    def digits(self) -> list[dict]:
+        probs = self.probabilities(self.grid_images)
+        top = np.argsort(-probs, axis=1)[:, :3]
+        out = []
+        for i, (img, label) in enumerate(zip(self.grid_images, self.grid_labels)):
+            out.append({
+                "index": i,
+                "image": img.astype(np.float32) / 255.0,
+                "label": int(label),
+                "top3": [(int(k), float(probs[i, k])) for k in top[i]],
+                "correct": bool(top[i, 0] == label),
+            })
+        return out
+
+    def activations(self) -> list[dict]:
+        """Each stage's output for the selected digit: input, hidden layers / feature maps, probabilities."""
+        img = self.grid_images[self.selected]
+        logits = self.model.forward(self.prepare(img[None]))
+        probs = backend.to_host(softmax(logits))[0]
+        out = [{"name": "input 28×28", "kind": "maps", "data": (img.astype(np.float32) / 255.0)[None]}]
+        layers, n_conv, n_dense, n_pool = self.model.layers, 0, 0, 0
+        for i, layer in enumerate(layers):
+            data = np.asarray(backend.to_host(layer.out)[0], dtype=np.float32)
+            if isinstance(layer, ReLU) and isinstance(layers[i - 1], Conv2D):
+                n_conv += 1
+                out.append({"name": f"conv{n_conv} ReLU {'×'.join(map(str, data.shape))}", "kind": "maps", "data": data})
+            elif isinstance(layer, ReLU):
+                n_dense += 1
+                out.append({"name": f"hidden{n_dense} ReLU ({data.shape[0]})", "kind": "vector", "data": data})
+            elif isinstance(layer, MaxPool2D):
+                n_pool += 1
+                out.append({"name": f"pool{n_pool} {'×'.join(map(str, data.shape))}", "kind": "maps", "data": data})
+        out.append({"name": "output (softmax)", "kind": "probs", "data": probs.astype(np.float32)})
+        return out
+
+    def filters(self) -> tuple[str, list[tuple[str, np.ndarray]]]:
+        first = self.model.layers[0]
+        w = backend.to_host(first.params["W"])
+        if isinstance(first, Conv2D):
+            kh, kw = first.kernel
+            return (f"conv1 filters {kh}×{kw} ({w.shape[0]})",
+                    [(f"filter {k + 1}", w[k, 0].copy()) for k in range(w.shape[0])])
+        units = min(N_UNITS, w.shape[1])
+        return (f"first-layer weights, {units} of {w.shape[1]} units (28×28)",
+                [(f"unit {j + 1}", w[:, j].reshape(28, 28).copy()) for j in range(units)])
+
+    def fill_snapshot(self, snap) -> None:
+        # Once per evaluation, like the accuracy it explains: 1,000 images is too many for every frame.
+        snap.extra["confusion"] = self._cached("confusion", self.confusion, self._last_eval_step, every_step=False)
+        snap.extra["class_names"] = CLASS_NAMES
+        digits = self._cached("digits", self.digits)
+        snap.extra["digits"] = [dict(d, selected=d["index"] == self.selected) for d in digits]
+        acts = self._cached("activations", self.activations, self.selected)
+        snap.extra["activations"] = acts
+        snap.extra["selected_digit"] = {
+            "index": self.selected,
+            "label": int(self.grid_labels[self.selected]),
+            "image": acts[0]["data"][0],
+            "probs": acts[-1]["data"],
+        }
+        title, images = self._cached("filters", self.filters)
+        snap.extra["filters_title"] = title
+        snap.images = images
+        snap.extra["data_source"] = self.data.source
+        snap.extra["data_note"] = self.data_note
+        snap.extra["ms_per_example"] = self.ms_per_example()
+        snap.extra["val_size"] = len(self.val_labels)
+        snap.extra["train_size"] = len(self.data.train_labels)
+        snap.extra["test_size"] = len(self.data.test_labels)
+        snap.extra["model_summary"] = self.model_summary()
+
