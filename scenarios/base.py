@@ -182,7 +182,7 @@ class Run:
         for k in ("train_loss", "test_loss", "train_acc", "test_acc"):
             if h.get(k):
                 val = h[k][-1]
-                if val is not None:
+                if val is not None and not math.isnan(val):  # NaN: not measured (no test set, regression)
                     out[k] = float(val)
         return out
 

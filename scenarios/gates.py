@@ -100,4 +100,6 @@ class GatesRun(Run):
         snap.extra["solved"] = solved
         if v["gate"] == "XOR" and not v["hidden"]:
             snap.extra["why"] = WHY_XOR
+            if not self.diverged:
+                snap.message = "XOR is not linearly separable: one neuron cannot learn it. Press h to add a hidden layer."
         snap.extra["field_title"] = f"{v['gate']}: {'solved' if solved else 'not yet'}"

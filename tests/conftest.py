@@ -13,3 +13,22 @@ def mnist_dir() -> Path:
     if not path.is_dir():
         pytest.skip(f"MNIST test files not found in {path} (set NNPLAY_MNIST_TEST_DIR)")
     return path
+
+
+@pytest.fixture(autouse=True)
+def _fixed_palette():
+    """Draw in truecolor Unicode whatever the terminal running the tests says, then restore."""
+    from tui import palette
+
+    before = palette.current()
+    palette.configure(palette.ColorMode.TRUECOLOR, ascii=False)
+    yield
+    palette.configure(before.mode, ascii=before.ascii)
+
+
+def make_app(scenario="classify", values=None, seed=0, **kw):
+    """An app that trains only when a test steps it (deterministic frames)."""
+    import scenarios
+    from tui.app import NNPlayApp
+
+    return NNPlayApp(scenarios.get(scenario), values, seed, autoplay=False, threaded=False, **kw)

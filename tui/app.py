@@ -106,7 +106,7 @@ class NNPlayApp(App):
 
     def __init__(self, run_cls, values=None, seed: int = 0, *, ascii: bool = False,
                  autoplay: bool = True, threaded: bool = True):
-        palette.configure(ascii=ascii or None)
+        palette.configure(ascii=bool(ascii))
         super().__init__()
         self.ascii = ascii
         self.sim = run_cls(values, seed)
@@ -190,13 +190,16 @@ class NNPlayApp(App):
     def on_mount(self) -> None:
         # Fewer, longer GIL slices for the training thread: the UI still answers within ~20 ms.
         sys.setswitchinterval(SWITCH_INTERVAL)
+        if self.ascii:
+            self.screen.add_class("ascii")
         self.refresh_snapshot()
         self._check_size()
         if self.autoplay:
             self.action_toggle_play()
 
-    def on_resize(self, event) -> None:
-        self._check_size()
+    async def _on_resize(self, event) -> None:
+        await super()._on_resize(event)  # Textual stops the event here; re-check after it settles
+        self.set_timer(0.02, self._check_size)
 
     def _check_size(self) -> None:
         w, h = self.size
@@ -340,6 +343,14 @@ class NNPlayApp(App):
             with self.lock:
                 self.sim.select((message.layer, message.neuron))
             self.refresh_snapshot()
+
+    def on_draw_pane_predict(self, message) -> None:
+        with self.lock:
+            probs = self.sim.predict_image(message.image)
+        message.pane.show_prediction(probs)
+
+    def on_digits_pane_digit_selected(self, message) -> None:
+        self._change(self.sim.select_digit, message.index)
 
     def on_curve_view_point_added(self, message) -> None:
         if hasattr(self.sim, "add_point"):

@@ -145,13 +145,16 @@ def cmd_train(argv) -> int:
                "examples_seen": int(t.examples_seen), "state": t.state, **record()}
     if run.diverged:
         summary["message"] = run.divergence_message()
+    elif hasattr(run, "final_metrics"):  # e.g. MNIST: live metrics use a sample, this uses the whole test set
+        summary.update({k: round(v, 6) if isinstance(v, float) else v for k, v in run.final_metrics().items()})
     if args.save:
         run.save_model(args.save)
         summary["saved"] = args.save
     if args.json:
         print(json.dumps(summary))
     else:
-        m = "  ".join(f"{k} {v:.4f}" for k, v in run.metrics().items())
+        shown = {**run.metrics(), **{k: v for k, v in summary.items() if k.startswith("full_test_") and isinstance(v, float)}}
+        m = "  ".join(f"{k} {v:.4f}" for k, v in shown.items())
         print(f"{run.name}: {t.steps} steps, epoch {float(t.epoch):.2f}  {m}")
         if run.diverged:
             print(run.divergence_message())

@@ -1,0 +1,170 @@
+"""Pilot tests: every key binding does what its description says."""
+
+import numpy as np
+import pytest
+from textual.widgets import Input
+
+from conftest import make_app
+from scenarios.settings import load_preset
+from tui.screens import HelpScreen, PathPrompt
+
+SIZE = (120, 40)
+
+
+async def test_space_toggles_play_and_s_steps():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("space")
+        assert app.playing
+        await pilot.press("space")
+        assert not app.playing
+        await pilot.press("s", "s", "s")
+        assert app.sim.trainer.steps == 3
+        assert "step 3" in str(app.query_one("#status").render())
+
+
+async def test_w_resets_weights_and_d_regenerates_data():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.advance(30)
+        w = [a.copy() for a in app.sim.model.get_weights()]
+        xy = app.sim.xy.copy()
+        await pilot.press("w")
+        assert app.sim.trainer.steps == 0
+        assert not all(np.array_equal(a, b) for a, b in zip(w, app.sim.model.get_weights()))
+        assert np.array_equal(xy, app.sim.xy)
+        await pilot.press("d")
+        assert not np.array_equal(xy, app.sim.xy)
+
+
+@pytest.mark.parametrize("key,name,expected", [
+    ("plus", "lr", 0.1), ("minus", "lr", 0.01), ("b", "batch", 16), ("B", "batch", 8),
+    ("a", "activation", "relu"), ("A", "activation", "linear"), ("o", "optimizer", "momentum"),
+    ("g", "regularization", "l1"), ("r", "reg_rate", 0.00001), ("n", "noise", 0.05),
+    ("t", "ratio", 0.6), ("T", "ratio", 0.4), ("v", "show_test", True), ("k", "discretize", True),
+    ("F", "speed", 500), ("c", "loss", "ce"), ("D", "dataset", "xor"),
+])
+async def test_setting_keys(key, name, expected):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(key)
+        assert app.sim.values[name] == expected
+        controls = str(app.query_one("#controls").render())
+        assert name in controls
+
+
+async def test_lr_keys_never_reset_training():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.advance(20)
+        await pilot.press("plus", "plus", "minus")
+        assert app.sim.trainer.steps == 20 and app.sim.trainer.optimizer.lr == 0.1
+
+
+async def test_structure_keys():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("greater_than_sign")
+        assert app.sim.values["layers"] == (4, 2, 2)
+        await pilot.press("right_curly_bracket")
+        assert app.sim.values["layers"] == (5, 2, 2)
+        await pilot.press("left_curly_bracket", "less_than_sign")
+        assert app.sim.values["layers"] == (4, 2)
+        await pilot.press("3")
+        assert app.sim.values["features"] == ("x1", "x2", "x1^2")
+        assert "new weights" in str(app.query_one("#notice").render())
+
+
+async def test_help_screen_lists_keys_and_settings():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_screenshot_key_writes_svg(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("S")
+    svg = (tmp_path / "nnplay-classify-1.svg").read_text()
+    assert svg.startswith("<svg") and "epoch" in svg
+
+
+async def _prompt(pilot, app, key, path):
+    await pilot.press(key)
+    assert isinstance(app.screen, PathPrompt)
+    app.screen.query_one(Input).value = str(path)
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def test_save_and_load_model(tmp_path):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.advance(50)
+        trained = [a.copy() for a in app.sim.model.get_weights()]
+        await _prompt(pilot, app, "m", tmp_path / "m.npz")
+        await pilot.press("w")
+        await _prompt(pilot, app, "M", tmp_path / "m.npz")
+        assert all(np.array_equal(a, b) for a, b in zip(trained, app.sim.model.get_weights()))
+        await _prompt(pilot, app, "M", tmp_path / "missing.npz")  # an error toast, not a crash
+        assert app.is_running
+
+
+async def test_save_preset_reopens_the_same_setup(tmp_path):
+    app = make_app(values={"dataset": "spiral", "layers": "6,3"}, seed=9)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("plus")
+        await _prompt(pilot, app, "P", tmp_path / "p.toml")
+    import scenarios
+
+    preset = load_preset(tmp_path / "p.toml", scenarios.schemas())
+    assert preset.seed == 9 and preset.values == app.sim.values
+
+
+async def test_p_cycles_tabs_and_q_quits():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        from textual.widgets import TabbedContent
+
+        tabs = app.query_one(TabbedContent)
+        first = tabs.active
+        await pilot.press("p")
+        assert tabs.active != first
+        await pilot.press("q")
+    assert not app.is_running
+
+
+async def test_divergence_pauses_with_a_message():
+    app = make_app(values={"dataset": "plane", "activation": "relu", "layers": "8,8", "lr": 10})
+    async with app.run_test(size=SIZE) as pilot:
+        app.advance(500)
+        await pilot.pause()
+        status = str(app.query_one("#status").render())
+        assert "DIVERGED" in status
+        assert "lower learning rate" in str(app.query_one("#notice").render())
+        await pilot.press("space")  # refuses to play a diverged run
+        assert not app.playing
+
+
+async def test_tiny_terminal_shows_notice_and_recovers():
+    app = make_app()
+    async with app.run_test(size=(40, 10)) as pilot:
+        assert "too small" in str(app.query_one("#too-small").render())
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        assert app.query_one("#body").display
+
+
+async def test_clicking_a_neuron_shows_its_output():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        diagram = app.query_one("#pane-network")
+        diagram.focus()
+        await pilot.press("right", "enter")
+        await pilot.pause()
+        assert app.sim.selected is not None
+        assert app.snap.extra["field_title"] != "output"
