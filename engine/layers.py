@@ -52,7 +52,7 @@ class Layer:
         entry = self._work_bufs.get(key)
         if entry is None or entry[0] != sig:
             xp = backend.xp
-            buf = xp.empty_like(like) if like is not None else xp.empty(shape, dtype=dtype)
+            buf = xp.empty_like(like, dtype=dtype) if like is not None else xp.empty(shape, dtype=dtype)
             if zero:
                 buf[...] = 0
             self._work_bufs[key] = entry = (sig, buf)
@@ -68,6 +68,10 @@ class Layer:
 
     def spec(self) -> dict:
         return {"type": self.name, **self.config()}
+
+    def describe(self) -> str:
+        """A short label for tables and diagrams, e.g. ``conv 5x5x8 pad2``."""
+        return self.name.lower()
 
     def output_shape(self, shape: tuple) -> tuple:
         """Per-sample output shape for a per-sample input ``shape`` (no batch axis)."""
@@ -96,6 +100,9 @@ class Dense(Layer):
 
     def config(self):
         return {"n_in": self.n_in, "n_out": self.n_out, "init": self.init}
+
+    def describe(self):
+        return f"dense {self.n_in}->{self.n_out}"
 
     def output_shape(self, shape):
         if tuple(shape) != (self.n_in,):
@@ -145,6 +152,10 @@ class Conv2D(Layer):
         return {"in_ch": self.in_ch, "out_ch": self.out_ch, "kernel": list(self.kernel),
                 "stride": self.stride, "padding": self.padding, "init": self.init}
 
+    def describe(self):
+        (kh, kw), s, p = self.kernel, self.stride, self.padding
+        return f"conv {kh}x{kw}x{self.out_ch}" + (f" stride{s}" if s != 1 else "") + (f" pad{p}" if p else "")
+
     def output_shape(self, shape):
         c, h, w = shape
         if c != self.in_ch:
@@ -159,10 +170,10 @@ class Conv2D(Layer):
         (kh, kw), s, p = self.kernel, self.stride, self.padding
         ho, wo = out_size(h, kh, s, p), out_size(w, kw, s, p)
         c = x.shape[1]
-        if p:  # the border of this buffer stays zero: only the interior is ever written
+        xpad = x.transpose(1, 2, 3, 0)
+        if p or not xpad.flags.c_contiguous:  # else: input already in CHWN memory, used as is
+            # the border of this buffer stays zero: only the interior is ever written
             xpad = pad_chwn(x, p, out=self._work("pad", (c, h + 2 * p, w + 2 * p, n), x.dtype, zero=True))
-        else:  # input already in CHWN memory is used as is (a free view)
-            xpad = x.transpose(1, 2, 3, 0)
         cols = self._work("cols", (c, kh, kw, ho, wo, n), x.dtype)
         self._cols = im2col(xpad, kh, kw, s, ho, wo, out=cols)
         self._in_hw, self._pad_shape = (h, w), xpad.shape
@@ -208,6 +219,9 @@ class MaxPool2D(Layer):
 
     def config(self):
         return {"size": self.size, "stride": self.stride}
+
+    def describe(self):
+        return f"maxpool {self.size}" + (f" stride{self.stride}" if self.stride != self.size else "")
 
     def output_shape(self, shape):
         c, h, w = shape
@@ -288,6 +302,9 @@ class Dropout(Layer):
 
     def config(self):
         return {"rate": self.rate}
+
+    def describe(self):
+        return f"dropout {self.rate:g}"
 
     def _uniform(self, shape, dtype):
         xp = backend.xp
@@ -370,12 +387,28 @@ class Sigmoid(Layer):
         return g
 
 
-ACTIVATIONS = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid, "linear": Linear}
-LAYERS = {cls.__name__: cls for cls in (Dense, Conv2D, MaxPool2D, Flatten, Dropout, Linear, ReLU, Tanh, Sigmoid)}
+class Step(Layer):
+    """The perceptron's threshold: 1 where x > 0, else 0.
+
+    Its true derivative is zero almost everywhere, so backward passes the
+    gradient straight through. With squared error that turns gradient descent
+    into Rosenblatt's rule, w += lr * (t - y) * x (averaged over the batch).
+    """
+
+    def forward(self, x, train=False):
+        self.out = (x > 0).astype(x.dtype)
+        return self.out
+
+    def backward(self, g):
+        return g
+
+
+ACTIVATIONS = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid, "linear": Linear, "step": Step}
+LAYERS = {cls.__name__: cls for cls in (Dense, Conv2D, MaxPool2D, Flatten, Dropout, Linear, ReLU, Tanh, Sigmoid, Step)}
 
 
 def activation(name: str) -> Layer:
-    """A new activation layer by name: relu, tanh, sigmoid or linear."""
+    """A new activation layer by name: relu, tanh, sigmoid, linear or step."""
     try:
         return ACTIVATIONS[name.lower()]()
     except KeyError:

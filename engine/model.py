@@ -32,6 +32,8 @@ FORMAT = "nnplay-model-1"
 
 
 class Sequential:
+    """Layers applied in order; owns their parameters (packed flat) and their model file."""
+
     def __init__(self, layers: list[Layer], input_grad: bool = False):
         """``input_grad``: make ``backward`` return the gradient w.r.t. the input (off: nothing needs it)."""
         self.layers = list(layers)
@@ -147,10 +149,12 @@ class Sequential:
         return rows
 
     def summary_table(self, input_shape) -> str:
+        """The summary as an aligned text table with a total line."""
         rows = self.summary(input_shape)
-        lines = [f"{'layer':<12}{'output':>16}{'params':>10}"]
-        lines += [f"{name:<12}{'x'.join(map(str, shape)):>16}{n:>10,}" for name, shape, n in rows]
-        lines.append(f"{'total':<12}{'':>16}{self.n_params():>10,}")
+        lines = [f"{'layer':<20}{'output':>12}{'params':>10}"]
+        for layer, (_, shape, n) in zip(self.layers, rows):
+            lines.append(f"{layer.describe():<20}{'x'.join(map(str, shape)):>12}{n:>10,}")
+        lines.append(f"{'total':<20}{'':>12}{self.n_params():>10,}")
         return "\n".join(lines)
 
     def specs(self) -> list[dict]:

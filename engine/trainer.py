@@ -56,10 +56,12 @@ ACCURACY_RULES = {"argmax": _correct_argmax, "sign": _correct_sign,
 
 
 class Trainer:
+    """Steps a model through shuffled minibatches and keeps score (see the module docstring)."""
+
     def __init__(self, model, loss, optimizer, x_train, y_train, x_test=None, y_test=None, *,
                  batch_size: int = 32, seed: int | None = 0, rng: np.random.Generator | None = None,
                  task: str = "classification", prepare=None, accuracy="auto",
-                 eval_batch: int = 1000, train_eval_size: int | None = None):
+                 eval_batch: int = 500, train_eval_size: int | None = None):
         """``train_eval_size``: measure train metrics on that many evenly spaced examples (big sets)."""
         if task not in ("classification", "regression"):
             raise ValueError(f"task must be classification or regression, not {task!r}")

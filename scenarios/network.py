@@ -54,8 +54,9 @@ def network_view(model: Sequential, input_names, act: str, thumbs_in: list[np.nd
     return NetworkView(
         input_names=list(input_names),
         layer_sizes=[dense[0].params["W"].shape[0]] + [d.params["W"].shape[1] for d in dense],
-        weights=[backend.to_host(d.params["W"]) for d in dense],
-        biases=[backend.to_host(d.params["b"]).ravel() for d in dense],
+        # copies: on the CPU to_host is a view, and training updates weights in place while the UI draws
+        weights=[np.array(backend.to_host(d.params["W"])) for d in dense],
+        biases=[np.array(backend.to_host(d.params["b"])).ravel() for d in dense],
         thumbnails=[thumbs_in] + thumbs_layers,
         activations=[act] * (len(dense) - 1) + ["output"],
         selected=selected,

@@ -91,6 +91,15 @@ def test_maxpool_forward_values():
     assert np.array_equal(out, x.reshape(2, 2, 3, 2, 3, 2).max(axis=(3, 5)))
 
 
+def test_maxpool_keeps_the_input_layout_and_a_compact_index():
+    x = chwn_view(rand(3, 2, 4, 4))
+    layer = MaxPool2D(2)
+    out = layer.forward(x)
+    assert layer.idx.dtype == np.uint8 and np.argmin(out.strides) == 0  # batch still innermost
+    dx = layer.backward(np.ones_like(out))
+    assert dx.strides == x.strides and dx.sum() == out.size
+
+
 def test_maxpool_ties_route_to_exactly_one_element():
     layer = MaxPool2D(2)
     x = np.zeros((1, 1, 4, 4))  # flat background: every window is a four-way tie
@@ -200,3 +209,28 @@ def test_output_shapes():
 def test_assert_close_can_fail():
     with pytest.raises(AssertionError):
         assert_close(np.ones(3), np.ones(3) * 1.001, "self-test")
+
+
+def test_step_is_a_threshold_and_trains_by_the_perceptron_rule():
+    """Step + squared error + SGD must reproduce w += lr * mean((t - y) * x) exactly."""
+    from engine.layers import Dense, Step
+    from engine.losses import get_loss
+    from engine.model import Sequential
+    from engine.optimizers import SGD
+
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, (8, 2))
+    t = (x[:, :1] + x[:, 1:] > 0).astype(np.float64)
+    dense = Dense(2, 1, dtype=np.float64, rng=rng)
+    model = Sequential([dense, Step()])
+    w, b = dense.params["W"].copy(), dense.params["b"].copy()
+    y = model.forward(x, True)
+    assert set(np.unique(y)) <= {0.0, 1.0}
+    np.testing.assert_array_equal(y, (x @ w + b > 0).astype(float))
+    loss = get_loss("mse")
+    loss.forward(y, t)
+    model.backward(loss.backward())
+    SGD(0.5).step(model)
+    err = t - y
+    np.testing.assert_allclose(dense.params["W"], w + 0.5 * (x * err).mean(axis=0)[:, None])
+    np.testing.assert_allclose(dense.params["b"].reshape(-1), b.reshape(-1) + 0.5 * err.mean())

@@ -73,7 +73,8 @@ def test_activations_and_summary():
     assert rows[0] == ("Conv2D", (3, 8, 8), 30) and rows[2] == ("MaxPool2D", (3, 4, 4), 0)
     assert rows[5] == ("Flatten", (16,), 0) and rows[-1] == ("Dense", (3,), 18)
     table = model.summary_table((1, 8, 8))
-    assert "Conv2D" in table and f"{model.n_params():,}" in table.splitlines()[-1]
+    assert "conv 3x3x3 pad1" in table and "maxpool 2" in table and "dense 16->5" in table
+    assert table.splitlines()[-1].split() == ["total", f"{model.n_params():,}"]
     with pytest.raises(ValueError):
         model.summary((1, 10, 10))  # Flatten gives 36 where Dense expects 16
 
