@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import zipfile
 
 import numpy as np
 
 from . import backend
+from .atomic import atomic_file
 from .errors import ModelFileError
 from .layers import Layer, from_spec
 
@@ -171,18 +171,8 @@ class Sequential:
         header = {"format": FORMAT, "dtype": str(self.dtype), "layers": self.specs(), "meta": meta or self.meta}
         arrays = {f"{i}.{name}": backend.to_host(p) for i, name, p, _ in self.parameters()}
         arrays["__spec__"] = np.array(json.dumps(header))
-        folder = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, **arrays)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        with atomic_file(path) as f:
+            np.savez(f, **arrays)
 
     @staticmethod
     def _read(path) -> tuple[dict, dict]:

@@ -251,22 +251,3 @@ def dump_preset(preset: Preset) -> str:
     lines += ["", "[settings]"]
     lines += [f"{k} = {_toml_value(v)}" for k, v in preset.values.items()]
     return "\n".join(lines) + "\n"
-
-
-def atomic_write_text(path: str | Path, text: str) -> None:
-    """Write via a temp file in the same directory and rename, so a crash never leaves half a file."""
-    import os
-    import tempfile
-
-    p = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", dir=p.parent or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, p)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise

@@ -23,7 +23,8 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from engine.errors import NNPlayError
-from scenarios.settings import Preset, atomic_write_text, dump_preset
+from engine.atomic import atomic_write_text
+from scenarios.settings import Preset, dump_preset
 from scenarios.snapshot import Snapshot
 
 from . import palette
@@ -33,6 +34,7 @@ from .screens import HelpScreen, PathPrompt
 
 MIN_WIDTH, MIN_HEIGHT = 60, 18
 SWITCH_INTERVAL = 0.02
+DEFAULT_LIVE_INTERVAL = 0.25  # seconds between redraws of a pane while training (panes may override)
 FRAME_INTERVAL = 0.05  # at most ~20 snapshots a second when stepping slowly
 FAST_FRAME_INTERVAL = 0.1  # at full speed: drawing competes with training for the GIL
 
@@ -115,6 +117,7 @@ class NNPlayApp(App):
         self.autoplay = autoplay
         self.threaded = threaded
         self.snap: Snapshot | None = None
+        self._drawn_at: dict[str, float] = {}
         self.key_help: list[tuple[str, str]] = [(display(b.key) if len(b.key) == 1 else b.key.replace("question_mark", "?"), b.description) for b in self.BINDINGS]
         self._bind_scenario()
         self._screenshots = 0
@@ -234,10 +237,15 @@ class NNPlayApp(App):
         self.snap = snap
         if self.playing and snap.state != "diverged":
             snap.state = "running"
+        now = time.monotonic()
         for w in self.query(".pane"):
             if not w.region.area and w.parent is not None and isinstance(w.parent, TabPane):
-                w.stale = True  # hidden in an inactive tab: drawn when it is shown
-                continue
+                continue  # hidden in an inactive tab: drawn when it is shown
+            if self.playing and snap.state != "diverged":
+                # While training, slow-changing panes redraw less often: the link and the GIL thank us.
+                if now - self._drawn_at.get(w.id, 0.0) < getattr(w, "live_interval", DEFAULT_LIVE_INTERVAL):
+                    continue
+            self._drawn_at[w.id] = now
             try:
                 w.update_snapshot(snap)
             except Exception as exc:  # a pane must never take the app down
@@ -306,7 +314,9 @@ class NNPlayApp(App):
         self.playing = not self.playing
         if self.playing and self.threaded:
             self.train_loop()
-        if self.snap is not None:
+        if not self.playing:
+            self.refresh_snapshot()  # every pane, including those throttled while training
+        elif self.snap is not None:
             self.query_one(StatusLine).show(self.snap, self.playing)
 
     def action_step(self) -> None:

@@ -29,6 +29,7 @@ TITLES = {
 
 
 class FieldPane(FieldView):
+    live_interval = 0.1
     def update_snapshot(self, snap: Snapshot) -> None:
         self.update_field(snap.field, snap.points, discretize=bool(snap.extra.get("discretize")),
                           show_test=bool(snap.extra.get("show_test")), title=snap.extra.get("field_title", ""))
@@ -40,16 +41,19 @@ class NetworkPane(NetworkDiagram):
 
 
 class LossPane(LossPlot):
+    live_interval = 0.5
     def update_snapshot(self, snap: Snapshot) -> None:
         self.update_history(snap.history, keys=("train_loss", "test_loss"), title="loss")
 
 
 class AccuracyPane(LossPlot):
+    live_interval = 0.5
     def update_snapshot(self, snap: Snapshot) -> None:
         self.update_history(snap.history, keys=("train_acc", "test_acc"), title="accuracy")
 
 
 class WeightsPane(WeightsView):
+    live_interval = 0.5
     def update_snapshot(self, snap: Snapshot) -> None:
         self.update_mats(snap.weight_mats)
 
@@ -78,6 +82,8 @@ class ConfusionPane(Static):
 
 class TruthPane(Static):
     """The gate's truth table with live outputs, the formula, and why XOR fails."""
+
+    live_interval = 0.1
 
     def update_snapshot(self, snap: Snapshot) -> None:
         rows = snap.extra.get("truth_table") or []

@@ -36,7 +36,7 @@ from threadpoolctl import threadpool_limits
 
 from engine.errors import NNPlayError
 from scenarios import tape as tapes
-from scenarios.settings import atomic_write_text
+from engine.atomic import atomic_write_text
 
 DEFAULT_SIZE = (120, 40)
 DEFAULT_TYPING = 0.05  # seconds between key presses when playing visibly (VHS's default)
@@ -231,7 +231,6 @@ class Player:
         path = Path(c.value)
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(path, pilot.app.export_screenshot())
-        path.chmod(0o644)  # a picture to share, not a secret (the temp file was 0600)
         self.written.append(str(path))
 
     async def do_play(self, pilot, c: tapes.Command) -> None:

@@ -19,11 +19,11 @@ import select
 import signal
 import struct
 import sys
-import tempfile
 import termios
 import time
 from pathlib import Path
 
+from engine.atomic import atomic_file
 from engine.errors import NNPlayError
 
 RESIZE = re.compile(r"\x1b\[8;(\d+);(\d+)t")
@@ -78,18 +78,13 @@ def record(tape_path: str, out: str | Path, size: tuple[int, int]) -> float:
             os.execvpe(argv[0], argv, env)
         finally:
             os._exit(127)
-    tmp = None
     try:
-        handle, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-        with os.fdopen(handle, "w", encoding="utf-8") as f:
+        with atomic_file(out, "w", encoding="utf-8") as f:  # a failed run leaves no file behind
             seconds, tail = _pump(fd, CastWriter(f, cols, rows, Path(tape_path).name))
-        status = _wait(pid)
-        pid = None
-        if status != 0:
-            raise RecordError(f"playback failed (exit {status}): {_last_line(tail)}")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out)
-        tmp = None
+            status = _wait(pid)
+            pid = None
+            if status != 0:
+                raise RecordError(f"playback failed (exit {status}): {_last_line(tail)}")
         return seconds
     finally:
         if pid is not None:  # interrupted: stop the child we started
@@ -99,11 +94,6 @@ def record(tape_path: str, out: str | Path, size: tuple[int, int]) -> float:
                 pass
             _wait(pid)
         os.close(fd)
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
 
 
 def _pump(fd: int, cast: CastWriter) -> tuple[float, str]:

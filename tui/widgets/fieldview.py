@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from rich.segment import Segment
 from rich.style import Style
+from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -152,8 +153,23 @@ class RasterWidget(Widget):
         raise NotImplementedError
 
     def invalidate(self) -> None:
+        """Rebuild the frame and repaint only the lines that changed.
+
+        Textual repaints whole widgets on ``refresh()``; over a modest SSH link a
+        heatmap whose boundary barely moves should cost a few lines, not a screen.
+        """
+        old, old_key = self._strips, self._strips_key
         self._strips = None
-        self.refresh()
+        width, height = self.size
+        if old is None or not self.is_mounted or old_key != (width, height, id(palette.current())):
+            self.refresh()
+            return
+        new = self.strips()
+        changed = [y for y, (a, b) in enumerate(zip(old, new)) if a != b]
+        if len(changed) > height // 2:
+            self.refresh()
+        elif changed:
+            self.refresh(*(Region(0, y, width, 1) for y in changed))
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
