@@ -68,7 +68,10 @@ class StatusLine(Static):
 
 
 class Notice(Static):
-    pass
+    def say(self, text: Text) -> None:
+        if text != getattr(self, "_said", None):
+            self._said = text
+            self.update(text)
 
 
 class ControlsPane(Static):
@@ -79,6 +82,9 @@ class ControlsPane(Static):
         self.schema = schema
 
     def show(self, values: dict) -> None:
+        if values == getattr(self, "_shown", None):
+            return  # unchanged: repainting 30 lines every frame would cost a slow link dearly
+        self._shown = dict(values)
         t = Text()
         for s in self.schema.settings:
             keys = "/".join(display(k) for k in s.keys)
@@ -253,7 +259,7 @@ class NNPlayApp(App):
         self.query_one(ControlsPane).show(self.sim.values)
         self.query_one(StatusLine).show(snap, self.playing)
         note = snap.message or snap.extra.get("data_note", "")
-        self.query_one(Notice).update(Text(note, style="bold red" if snap.state == "diverged" else "italic"))
+        self.query_one(Notice).say(Text(note, style="bold red" if snap.state == "diverged" else "italic"))
 
     def on_tabbed_content_tab_activated(self, event) -> None:
         if self.snap is not None:
@@ -331,7 +337,7 @@ class NNPlayApp(App):
             return
         self.refresh_snapshot()
         if msg:
-            self.query_one(Notice).update(Text(msg, style="italic"))
+            self.query_one(Notice).say(Text(msg, style="italic"))
 
     def action_nudge(self, name: str, direction: int) -> None:
         self._change(self.sim.nudge, name, direction)

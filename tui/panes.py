@@ -29,7 +29,7 @@ TITLES = {
 
 
 class FieldPane(FieldView):
-    live_interval = 0.1
+    live_interval = 0.2
     def update_snapshot(self, snap: Snapshot) -> None:
         self.update_field(snap.field, snap.points, discretize=bool(snap.extra.get("discretize")),
                           show_test=bool(snap.extra.get("show_test")), title=snap.extra.get("field_title", ""))

@@ -136,6 +136,21 @@ def placeholder(width: int, height: int, text: str, base: Style) -> list[Strip]:
     return canvas.strips()
 
 
+def _cells(strip: Strip) -> list:
+    return [(ch, seg.style) for seg in strip for ch in seg.text]
+
+
+def changed_span(old: Strip, new: Strip, y: int) -> Region:
+    """The part of line ``y`` that differs, so only those cells go down the wire."""
+    a, b = _cells(old), _cells(new)
+    if len(a) != len(b):
+        return Region(0, y, max(len(a), len(b)), 1)
+    diff = [i for i, (p, q) in enumerate(zip(a, b)) if p != q]
+    if not diff:
+        return Region(0, y, 0, 1)
+    return Region(diff[0], y, diff[-1] - diff[0] + 1, 1)
+
+
 class RasterWidget(Widget):
     """A Line-API widget whose frame is rebuilt only when its data, size, palette or CSS changes."""
 
@@ -165,11 +180,9 @@ class RasterWidget(Widget):
             self.refresh()
             return
         new = self.strips()
-        changed = [y for y, (a, b) in enumerate(zip(old, new)) if a != b]
-        if len(changed) > height // 2:
-            self.refresh()
-        elif changed:
-            self.refresh(*(Region(0, y, width, 1) for y in changed))
+        spans = [changed_span(a, b, y) for y, (a, b) in enumerate(zip(old, new)) if a != b]
+        if spans:
+            self.refresh(*spans)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
