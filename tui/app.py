@@ -37,6 +37,7 @@ SWITCH_INTERVAL = 0.02
 DEFAULT_LIVE_INTERVAL = 0.25  # seconds between redraws of a pane while training (panes may override)
 FRAME_INTERVAL = 0.05  # at most ~20 snapshots a second when stepping slowly
 FAST_FRAME_INTERVAL = 0.1  # at full speed: drawing competes with training for the GIL
+CHUNK_SECONDS = 0.005  # training steps between lock releases, so a key never waits long
 
 
 class SnapshotReady(Message):
@@ -285,24 +286,28 @@ class NNPlayApp(App):
 
     @work(thread=True, exclusive=True, group="train")
     def train_loop(self) -> None:
-        """Step in slices of wall time, snapshot, post; never touch widgets from here."""
+        """Step in ~5 ms chunks (the lock is free between them, so keys act at once), snapshot, post.
+
+        Never touches widgets: the UI thread draws what it is posted.
+        """
         worker = get_current_worker()
         chunk = 1
         while self.playing and not worker.is_cancelled:
             speed = self.sim.values.get("speed", 0)
             start = time.perf_counter()
-            with self.lock:
-                if speed:  # slow motion: `speed` steps per frame
+            if speed:  # slow motion: `speed` steps per frame, then rest until the next frame
+                with self.lock:
                     self.sim.step(speed)
-                    frame = FRAME_INTERVAL
-                else:  # as fast as it goes, checking the clock every ~5 ms
-                    frame = FAST_FRAME_INTERVAL
-                    end = start + frame * 0.8
-                    while time.perf_counter() < end and not self.sim.diverged and self.playing:
-                        t0 = time.perf_counter()
+                frame = FRAME_INTERVAL
+            else:  # as fast as it goes; no rest: the UI thread gets the GIL at every switch interval
+                frame = 0.0
+                while time.perf_counter() - start < FAST_FRAME_INTERVAL and self.playing and not self.sim.diverged:
+                    t0 = time.perf_counter()
+                    with self.lock:
                         self.sim.step(chunk)
-                        took = time.perf_counter() - t0
-                        chunk = max(1, min(chunk * 2, int(chunk * 0.005 / took) if took > 0 else chunk * 2))
+                    took = time.perf_counter() - t0
+                    chunk = max(1, min(chunk * 2, int(chunk * CHUNK_SECONDS / took) if took > 0 else chunk * 2))
+            with self.lock:
                 diverged = self.sim.diverged
                 self.sim.measure_rate()
                 snap = self.sim.snapshot()

@@ -1,0 +1,46 @@
+"""In-app training throughput vs headless Run.step on the same workload (W1-like), same process,
+and key-press latency as the pilot sees it (inflated by Textual's idle wait; see key_latency.py).
+Run: uv run python tools/app_throughput.py"""
+import asyncio, time
+from threadpoolctl import threadpool_limits
+from scenarios.classify import ClassifyRun
+from tui.app import NNPlayApp
+V = {"dataset": "spiral", "layers": "8,8,8", "activation": "tanh", "lr": 0.03, "batch": 10}
+def headless(sec=3.0):
+    r = ClassifyRun(V, seed=0); n = 0; t0 = time.perf_counter()
+    while time.perf_counter() - t0 < sec:
+        n += r.step(500)
+    return n / (time.perf_counter() - t0)
+async def inapp(sec=3.0):
+    app = NNPlayApp(ClassifyRun, V, 0, autoplay=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.3)
+        s0 = app.sim.trainer.steps; t0 = time.perf_counter()
+        app.action_toggle_play()
+        await asyncio.sleep(sec)
+        rate = (app.sim.trainer.steps - s0) / (time.perf_counter() - t0)
+        app.action_toggle_play()
+        await pilot.pause(0.2)
+        return rate
+with threadpool_limits(1):
+    for i in range(3):
+        h = headless(); a = asyncio.run(inapp())
+        print(f"headless {h:,.0f} steps/s  in-app {a:,.0f} steps/s  ratio {a/h:.2f}")
+async def latency():
+    app = NNPlayApp(ClassifyRun, V, 0, autoplay=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.3)
+        app.action_toggle_play()
+        await asyncio.sleep(1.0)
+        lat = []
+        for k in ["plus", "minus"] * 5:
+            t0 = time.perf_counter()
+            await pilot.press(k)
+            lat.append((time.perf_counter() - t0) * 1000)
+            await asyncio.sleep(0.2)
+        app.action_toggle_play()
+        await pilot.pause(0.2)
+        lat.sort()
+        print(f"key press to processed while training: median {lat[len(lat)//2]:.0f} ms, max {lat[-1]:.0f} ms")
+with threadpool_limits(1):
+    asyncio.run(latency())
