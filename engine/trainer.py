@@ -31,6 +31,21 @@ from . import backend
 from .init import as_rng
 from .losses import BCEWithLogits
 
+SHUFFLED_COPY_BYTES = 32 << 20  # below this, one shuffled copy per epoch is cheaper than a gather per batch
+
+
+class _Gather:
+    """``x[idx]`` taken lazily, one slice at a time: ``_Gather(x, idx)[a:b] == x[idx[a:b]]``."""
+
+    __slots__ = ("x", "idx")
+
+    def __init__(self, x, idx):
+        self.x, self.idx = x, idx
+
+    def __getitem__(self, s: slice):
+        return self.x[self.idx[s]]
+
+
 HISTORY_KEYS = ("step", "epoch", "train_loss", "test_loss", "train_acc", "test_acc")
 
 
@@ -113,7 +128,10 @@ class Trainer:
 
     def _new_epoch(self) -> None:
         perm = self.rng.permutation(self.n_train)
-        self._xs = self._x[self._index(perm, self._x)]  # a shuffled copy, sliced into batches
+        if self._x.nbytes <= SHUFFLED_COPY_BYTES:
+            self._xs = self._x[self._index(perm, self._x)]  # a shuffled copy, sliced into batches
+        else:  # big inputs (MNIST as float32: 188 MB): gather each batch instead of copying it all
+            self._xs = _Gather(self._x, self._index(perm, self._x))
         self._ys = self._y[backend.xp.asarray(perm)]
         self._pos = 0
 

@@ -70,6 +70,8 @@ SCHEMA = Schema(
                 choices=HIDDEN_PRESETS, cycle=True, keys=("h", "H")),
         Setting("channels", tuple, (8, 16), "CNN channels per 5×5 conv + 2×2 pool block", item=int, lo=1, hi=128,
                 min_len=1, max_len=3, choices=CHANNEL_PRESETS, cycle=True, keys=("l", "L")),
+        Setting("cnn_dense", tuple, (), "CNN dense ReLU layers before the 10 outputs (empty: none)", item=int,
+                lo=1, hi=2048, min_len=0, max_len=2),
         lr_setting(0.001),
         Setting("lr_decay", float, 1.0, "learning rate × this per epoch (1 = constant)", choices=DECAY_LADDER,
                 lo=0.1, hi=1.0, live=True, keys=("y", "Y")),
@@ -128,14 +130,19 @@ def build_mlp(hidden: tuple[int, ...], seed: int) -> Sequential:
     return Sequential(layers)
 
 
-def build_cnn(channels: tuple[int, ...], seed: int) -> Sequential:
-    """Per channel count: 5×5 conv (pad 2) -> ReLU -> 2×2 max pool; then dense -> 10 logits."""
+def build_cnn(channels: tuple[int, ...], seed: int, dense: tuple[int, ...] = ()) -> Sequential:
+    """Per channel count: 5×5 conv (pad 2) -> ReLU -> 2×2 max pool; then dense ReLU layers -> 10 logits."""
     rng = np.random.default_rng(seed)
     layers, c_in, side = [], 1, 28
     for c in channels:
         layers += [Conv2D(c_in, c, 5, padding=2, init="he", rng=rng), activation("relu"), MaxPool2D(2)]
         c_in, side = c, side // 2
-    layers += [Flatten(), Dense(c_in * side * side, 10, init="glorot", rng=rng)]
+    layers.append(Flatten())
+    n_in = c_in * side * side
+    for h in dense:
+        layers += [Dense(n_in, h, init="he", rng=rng), activation("relu")]
+        n_in = h
+    layers.append(Dense(n_in, 10, init="glorot", rng=rng))
     return Sequential(layers)
 
 
@@ -225,7 +232,7 @@ class MnistRun(Run):
     def build_model(self) -> None:
         v = self.values
         if v["model"] == "cnn":
-            self.model = build_cnn(v["channels"], self.weight_seed)
+            self.model = build_cnn(v["channels"], self.weight_seed, v["cnn_dense"])
         else:
             self.model = build_mlp(v["hidden"], self.weight_seed)
         self.trainer = Trainer(
@@ -261,7 +268,7 @@ class MnistRun(Run):
         v = self.values
         if v["model"] == "cnn":
             convs = " → ".join(f"conv5×5×{c}+pool" for c in v["channels"])
-            shape = f"784 → {convs} → 10"
+            shape = " → ".join(["784", convs, *map(str, v["cnn_dense"]), "10"])
         else:
             shape = " → ".join(map(str, (784, *v["hidden"], 10)))
         return f"{v['model'].upper()} {shape} ({self.model.n_params():,} params)"

@@ -196,3 +196,28 @@ def test_bad_arguments():
 
 def test_tanh_activation_layer_name():
     assert isinstance(activation("TANH"), Tanh)
+
+
+def test_big_inputs_are_gathered_per_batch_with_the_same_result(monkeypatch):
+    """The per-batch gather used for big data sets trains exactly like the shuffled copy."""
+    import engine.trainer as tr
+    from engine.layers import Dense
+    from engine.losses import get_loss
+    from engine.model import Sequential
+    from engine.optimizers import SGD
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(50, 3)).astype(np.float32)
+    y = rng.normal(size=(50, 1)).astype(np.float32)
+
+    def run():
+        model = Sequential([Dense(3, 1, rng=np.random.default_rng(1))])
+        t = tr.Trainer(model, get_loss("mse"), SGD(0.1), x, y, batch_size=8, seed=3, task="regression")
+        t.step(20)
+        return model.get_weights()
+
+    copied = run()
+    monkeypatch.setattr(tr, "SHUFFLED_COPY_BYTES", 0)
+    gathered = run()
+    for a, b in zip(copied, gathered):
+        np.testing.assert_array_equal(a, b)
