@@ -12,7 +12,7 @@ from engine.losses import get_loss
 from engine.trainer import Trainer
 
 from .base import Run, lr_setting, optimizer_setting, regularization_settings
-from .network import HIDDEN_ACTIVATIONS, build_mlp, network_view, neuron_outputs
+from .network import HIDDEN_ACTIVATIONS, LayerEdits, build_mlp, network_view, neuron_outputs
 from .settings import BATCH_LADDER, Schema, Setting, SettingError, SPEED_LADDER
 from .snapshot import Field2D, Points
 
@@ -53,7 +53,7 @@ SCHEMA = Schema(
 )
 
 
-class ClassifyRun(Run):
+class ClassifyRun(LayerEdits, Run):
     name = "classify"
     description = "The TensorFlow Playground: 2D data sets, feature crosses, hidden layers, decision boundary"
     schema = SCHEMA
@@ -148,33 +148,6 @@ class ClassifyRun(Run):
         layer, neuron = sel
         sizes = (len(self.values["features"]), *self.values["layers"])
         return 0 <= layer < len(sizes) and 0 <= neuron < sizes[layer]
-
-    def add_layer(self) -> str:
-        layers = self.values["layers"]
-        if len(layers) >= MAX_LAYERS:
-            self.notice = f"at most {MAX_LAYERS} hidden layers"
-            return self.notice
-        return self.set("layers", layers + ((layers[-1] if layers else 2),))
-
-    def remove_layer(self) -> str:
-        layers = self.values["layers"]
-        if not layers:
-            self.notice = "no hidden layer to remove"
-            return self.notice
-        return self.set("layers", layers[:-1])
-
-    def change_neurons(self, layer: int, delta: int) -> str:
-        """Add or remove a neuron in hidden layer ``layer`` (1-based, as in the diagram)."""
-        layers = list(self.values["layers"])
-        if not layers:
-            return self.add_layer() if delta > 0 else "no hidden layer"
-        i = min(max(layer - 1, 0), len(layers) - 1)
-        new = layers[i] + delta
-        if not 1 <= new <= MAX_NEURONS:
-            self.notice = f"a hidden layer has 1 to {MAX_NEURONS} neurons"
-            return self.notice
-        layers[i] = new
-        return self.set("layers", tuple(layers))
 
     def toggle_feature(self, index: int) -> str:
         name = feats.NAMES[index]

@@ -61,3 +61,35 @@ def network_view(model: Sequential, input_names, act: str, thumbs_in: list[np.nd
         activations=[act] * (len(dense) - 1) + ["output"],
         selected=selected,
     )
+
+
+class LayerEdits:
+    """Key actions that grow and shrink a run's ``layers`` setting; the limits are that Setting's."""
+
+    new_layer_size = 2  # neurons in a first hidden layer added to a network that has none
+
+    def add_layer(self) -> str:
+        limit, layers = self.schema["layers"].max_len, self.values["layers"]
+        if len(layers) >= limit:
+            self.notice = f"at most {limit} hidden layers"
+            return self.notice
+        return self.set("layers", layers + ((layers[-1] if layers else self.new_layer_size),))
+
+    def remove_layer(self) -> str:
+        layers = self.values["layers"]
+        if not layers:
+            self.notice = "no hidden layer to remove"
+            return self.notice
+        return self.set("layers", layers[:-1])
+
+    def change_neurons(self, layer: int, delta: int) -> str:
+        """Add or remove a neuron in hidden layer ``layer`` (1-based as in the diagram, clamped)."""
+        setting, layers = self.schema["layers"], list(self.values["layers"])
+        if not layers:
+            return self.add_layer() if delta > 0 else self.remove_layer()
+        i = min(max(layer - 1, 0), len(layers) - 1)
+        if not setting.lo <= layers[i] + delta <= setting.hi:
+            self.notice = f"a hidden layer has {int(setting.lo)} to {int(setting.hi)} neurons"
+            return self.notice
+        layers[i] += delta
+        return self.set("layers", tuple(layers))

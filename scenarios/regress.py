@@ -40,7 +40,7 @@ from engine.trainer import Trainer
 
 from .base import Run, lr_setting, optimizer_setting
 from .classify import common_view_settings
-from .network import HIDDEN_ACTIVATIONS, build_mlp, network_view, neuron_outputs
+from .network import HIDDEN_ACTIVATIONS, LayerEdits, build_mlp, network_view, neuron_outputs
 from .settings import BATCH_LADDER, Schema, Setting, SettingError
 from .snapshot import Field2D
 
@@ -116,7 +116,8 @@ def _area_thumb(v: np.ndarray, rows: int) -> np.ndarray:
     return np.where(inside, 0.4 * np.sign(v) + 0.6 * v, 0.0).astype(np.float32)
 
 
-class RegressRun(Run):
+class RegressRun(LayerEdits, Run):
+    new_layer_size = 8
     name = "regress"
     description = "Fit 1D curves, and watch gradient descent walk a line fit's loss landscape"
     schema = SCHEMA
@@ -266,40 +267,15 @@ class RegressRun(Run):
         return 100 * self.steps_per_epoch() if not self.line else 500
 
     # -- structure edits (key_actions) -----------------------------------------
-    def add_layer(self) -> str:
-        layers = self.values["layers"]
-        if len(layers) >= MAX_LAYERS:
-            self.notice = f"at most {MAX_LAYERS} hidden layers"
-            return self.notice
-        return self.set("layers", layers + ((layers[-1] if layers else 8),))
-
-    def remove_layer(self) -> str:
-        layers = self.values["layers"]
-        if not layers:
-            self.notice = "no hidden layer to remove"
-            return self.notice
-        return self.set("layers", layers[:-1])
-
     def _shown_layer(self) -> int:
         """0-based index of the hidden layer ``neuron_layer`` names, clamped; -1 if there is none."""
         return min(self.values["neuron_layer"], len(self.values["layers"])) - 1
 
-    def _change_neurons(self, delta: int) -> str:
-        layers = list(self.values["layers"])
-        i = self._shown_layer()
-        if i < 0:
-            return self.add_layer() if delta > 0 else self.remove_layer()
-        if not 1 <= layers[i] + delta <= MAX_NEURONS:
-            self.notice = f"a hidden layer has 1 to {MAX_NEURONS} neurons"
-            return self.notice
-        layers[i] += delta
-        return self.set("layers", tuple(layers))
-
     def more_neurons(self) -> str:
-        return self._change_neurons(1)
+        return self.change_neurons(self.values["neuron_layer"], 1)
 
     def fewer_neurons(self) -> str:
-        return self._change_neurons(-1)
+        return self.change_neurons(self.values["neuron_layer"], -1)
 
     # -- drawing ----------------------------------------------------------------
     def xlim(self) -> tuple[float, float]:
