@@ -68,10 +68,11 @@ class ConfusionPane(Static):
             return
         m = np.asarray(m)
         names = snap.extra.get("class_names") or [str(i) for i in range(len(m))]
-        t = Table(box=None, padding=(0, 1), show_header=True, header_style="dim")
-        t.add_column("true\\pred", style="dim")
+        width = max(len(str(int(m.max()))), *(len(str(n)) for n in names)) + 1
+        t = Table(box=None, padding=0, show_header=True, header_style="dim")
+        t.add_column("t\\p", style="dim", no_wrap=True)
         for n in names:
-            t.add_column(str(n), justify="right")
+            t.add_column(str(n), justify="right", min_width=width, no_wrap=True)
         for i, row in enumerate(m):
             cells = [Text(str(int(v)), style="bold green" if i == j else ("red" if v else "dim")) for j, v in enumerate(row)]
             t.add_row(str(names[i]), *cells)

@@ -18,8 +18,8 @@ from textual.strip import Strip
 from scenarios.snapshot import Points, Snapshot
 from tui import palette
 from tui.palette import ColorMode, Palette
-from tui.widgets.fieldview import (CellCanvas, FieldView, RasterWidget, level_codes, pixel_rows, placeholder,
-                                   point_cells, resample)
+from tui.widgets.fieldview import (CellCanvas, FieldView, RasterWidget, placeholder,
+                                   point_cells)
 
 # Braille dot bits, indexed [dot row 0..3][dot column 0..1].
 BRAILLE_BITS = np.array([[0x01, 0x08], [0x02, 0x10], [0x04, 0x20], [0x40, 0x80]], dtype=np.intp)
@@ -226,16 +226,15 @@ class LandscapeView(FieldView):
         self.current = land.get("current")
         self.update_field(snap.field if land else None, title=snap.extra.get("field_title", ""))
 
+    def heat_levels(self, values, rows_px, width, scale):
+        return scale.levels - 1 - super().heat_levels(values, rows_px, width, scale)  # low loss in blue
+
     def build(self, width: int, height: int, pal: Palette, base: Style) -> list[Strip]:
-        field = self.field
-        values = None if field is None else np.asarray(field.values)
-        if values is None or values.ndim != 2 or values.size == 0:
+        drawn = self.heat_canvas(width, height, pal, base)
+        if drawn is None:
             return placeholder(width, height, self.placeholder, base)
-        scale = pal.diverging
-        rows_px = pixel_rows(height, pal)
-        levels = scale.levels - 1 - palette.quantize(resample(values, rows_px, width), field.vrange, scale.levels)
-        canvas = CellCanvas(width, height, base)
-        canvas.codes[:] = level_codes(canvas, levels, scale, pal)
+        canvas, levels, rows_px = drawn
+        field = self.field
         a = pal.ascii
         dark, light = pal.gray.colors[0], pal.gray.colors[-1]
         past = self.path if self.current is None else self.path[:-1]  # the last row is the current position

@@ -253,16 +253,26 @@ class FieldView(RasterWidget):
         self.discretize, self.show_test, self.title = discretize, show_test, title
         self.invalidate()
 
-    def build(self, width: int, height: int, pal: Palette, base: Style) -> list[Strip]:
-        field = self.field
-        values = None if field is None else np.asarray(field.values)
+    def heat_levels(self, values: np.ndarray, rows_px: int, width: int, scale: Scale) -> np.ndarray:
+        """Palette level per pixel; subclasses may remap (e.g. flip so low loss is blue)."""
+        return palette.quantize(resample(values, rows_px, width), self.field.vrange, scale.levels, self.discretize)
+
+    def heat_canvas(self, width: int, height: int, pal: Palette, base: Style):
+        """(canvas with the heatmap drawn, levels, pixel rows), or None when there is no field to draw."""
+        values = None if self.field is None else np.asarray(self.field.values)
         if values is None or values.ndim != 2 or values.size == 0:
-            return placeholder(width, height, self.placeholder, base)
-        scale = pal.diverging
+            return None
         rows_px = pixel_rows(height, pal)
-        levels = palette.quantize(resample(values, rows_px, width), field.vrange, scale.levels, self.discretize)
+        levels = self.heat_levels(values, rows_px, width, pal.diverging)
         canvas = CellCanvas(width, height, base)
-        canvas.codes[:] = level_codes(canvas, levels, scale, pal)
+        canvas.codes[:] = level_codes(canvas, levels, pal.diverging, pal)
+        return canvas, levels, rows_px
+
+    def build(self, width: int, height: int, pal: Palette, base: Style) -> list[Strip]:
+        drawn = self.heat_canvas(width, height, pal, base)
+        if drawn is None:
+            return placeholder(width, height, self.placeholder, base)
+        canvas, levels, rows_px = drawn
         self._draw_points(canvas, levels, rows_px, pal)
         if self.title:
             canvas.text(0, 0, f" {self.title} "[:width], Style(bold=True))
