@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from engine import datasets
@@ -22,6 +24,7 @@ RATIO_LADDER = tuple(round(0.1 * i, 1) for i in range(1, 10))
 MAX_LAYERS, MAX_NEURONS = 8, 16
 GRID = 100
 THUMB = 24
+SPACE_LINES, SPACE_SAMPLES = 13, 48  # the hidden-space view's grid: lines each way, points per line
 
 
 def common_view_settings() -> tuple[Setting, ...]:
@@ -47,6 +50,10 @@ SCHEMA = Schema(
         *regularization_settings(),
         Setting("show_test", bool, False, "show test points", live=True, keys=("v",)),
         Setting("discretize", bool, False, "show only the sign of the output", live=True, keys=("k",)),
+        Setting("space_layer", int, 1, "hidden layer shown in the hidden-space view", lo=1, hi=MAX_LAYERS, live=True,
+                keys=("l", "L")),
+        Setting("space_pair", int, 0, "which pair of its neurons are the axes (cycles)", lo=0, hi=MAX_NEURONS ** 2,
+                live=True, keys=("e", "E")),
         *common_view_settings(),
     ),
     scenario="classify",
@@ -58,7 +65,7 @@ class ClassifyRun(LayerEdits, Run):
     description = "The TensorFlow Playground: 2D data sets, feature crosses, hidden layers, decision boundary"
     schema = SCHEMA
     DATA_SETTINGS = frozenset({"dataset", "csv", "noise", "ratio"})
-    panes = ("field", "network", "loss", "weights", "confusion", "accuracy")
+    panes = ("field", "network", "loss", "space", "weights", "confusion", "accuracy")
     key_actions = (
         (">", "add_layer", "add a hidden layer"),
         ("<", "remove_layer", "remove the last hidden layer"),
@@ -222,6 +229,53 @@ class ClassifyRun(LayerEdits, Run):
         snap.extra["task"] = self.task
         if self.task != "regression":
             snap.extra["confusion"] = self.confusion()
+        snap.extra["space"] = self.hidden_space()
+
+    def space_axes(self) -> tuple[int, int, int] | None:
+        """(hidden layer 0-based, neuron i, neuron j) the hidden-space view plots, or None without hidden layers."""
+        layers = self.values["layers"]
+        if not layers:
+            return None
+        li = min(self.values["space_layer"], len(layers)) - 1
+        n = layers[li]
+        pairs = list(itertools.combinations(range(n), 2)) or [(0, 0)]
+        i, j = pairs[self.values["space_pair"] % len(pairs)]
+        return li, i, j
+
+    def hidden_space(self) -> dict | None:
+        """ConvNetJS's view: grid lines over the input plane and the training points, as two neurons see them."""
+        axes = self.space_axes()
+        if axes is None:
+            return None
+        li, i, j = axes
+        xmin, xmax, ymin, ymax = self.extent
+        t = np.linspace(0.0, 1.0, SPACE_SAMPLES, dtype=np.float32)
+        lines = []
+        for u in np.linspace(0.0, 1.0, SPACE_LINES, dtype=np.float32):
+            lines.append(np.column_stack([xmin + t * (xmax - xmin), np.full_like(t, ymin + u * (ymax - ymin))]))
+            lines.append(np.column_stack([np.full_like(t, xmin + u * (xmax - xmin)), ymin + t * (ymax - ymin)]))
+        grid = np.concatenate(lines)
+        f = self.values["features"]
+        hid_grid = neuron_outputs(self.model, feats.apply(grid, f))[li][:, [i, j]]
+        hid_pts = neuron_outputs(self.model, feats.apply(self.xy_tr, f))[li][:, [i, j]]
+        if self.values["activation"] in ("tanh", "sigmoid"):
+            lim = (-1.05, 1.05) if self.values["activation"] == "tanh" else (-0.05, 1.05)
+        else:  # unbounded: fit the points and the grid
+            both = np.concatenate([hid_grid, hid_pts])
+            both = both[np.isfinite(both).all(axis=1)]
+            lo, hi = (float(both.min()), float(both.max())) if len(both) else (-1.0, 1.0)
+            pad = 0.05 * ((hi - lo) or 1.0)
+            lim = (lo - pad, hi + pad)
+        n = SPACE_SAMPLES
+        return {
+            "lines": [hid_grid[k * n:(k + 1) * n] for k in range(len(lines))],
+            "points": hid_pts,
+            "labels": self._point_labels(self.y_tr),
+            "lim": lim,
+            "xlabel": f"neuron {i + 1}",
+            "ylabel": f"neuron {j + 1}",
+            "title": f"layer {li + 1}: neurons {i + 1} × {j + 1}",
+        }
 
     def _final_values(self, out: np.ndarray) -> np.ndarray:
         if self.task == "multiclass":

@@ -217,6 +217,12 @@ class MnistRun(Run):
         grid = rng.permutation(len(pick))[:N_DIGITS]  # shown digits: a random handful of the validation sample
         self.grid_images, self.grid_labels = self.val_images[grid], self.val_labels[grid]
 
+    def download_data(self, progress) -> str:
+        """Fetch full MNIST into the user cache (SHA-256 checked); ``progress`` returning False cancels."""
+        where = mnist.download_files(progress=progress)
+        _loaded.clear()  # what data=auto finds has changed
+        return str(where)
+
     def prepare(self, x):
         """uint8 images (n, 28, 28) or floats in 0..1 -> float32 on the device, shaped for the model."""
         xp = backend.xp

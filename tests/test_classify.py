@@ -112,3 +112,27 @@ def test_csv_needs_a_path_and_three_columns(tmp_path):
     f.write_text("1,2\n3,4\n")
     with pytest.raises(DataError, match="three columns"):
         ClassifyRun({"dataset": "csv", "csv": str(f)})
+
+
+def test_hidden_space_view_warps_the_grid_through_two_neurons():
+    run = ClassifyRun({"dataset": "xor", "layers": "3,2"}, seed=0)
+    run.step(300)
+    sp = run.snapshot().extra["space"]
+    assert sp["title"] == "layer 1: neurons 1 × 2"
+    assert len(sp["lines"]) == 26 and sp["points"].shape == (250, 2)
+    # the first grid line is the bottom edge of the plane; check it against a direct forward pass
+    li, i, j = run.space_axes()
+    from engine.datasets import features as feats
+    from scenarios.network import neuron_outputs
+
+    edge = sp["lines"][0]
+    xmin, xmax, ymin, _ = run.extent
+    xy = np.column_stack([np.linspace(xmin, xmax, len(edge)), np.full(len(edge), ymin)]).astype(np.float32)
+    direct = neuron_outputs(run.model, feats.apply(xy, run.values["features"]))[li][:, [i, j]]
+    np.testing.assert_allclose(edge, direct, atol=1e-5)
+    run.nudge("space_pair", 1)
+    assert run.snapshot().extra["space"]["title"] == "layer 1: neurons 1 × 3"
+    run.nudge("space_layer", 1)
+    assert run.snapshot().extra["space"]["title"].startswith("layer 2: neurons 1 × 2")  # 2 neurons: one pair
+    run.set("layers", "")
+    assert run.snapshot().extra["space"] is None

@@ -51,7 +51,15 @@ def test_help_screen(snap_compare):
 
 
 def test_weights_tab(snap_compare):
-    assert snap_compare(make_app(values={"layers": "8,8"}), terminal_size=SIZE, run_before=stepped(200))
+    async def run_before(pilot):
+        pilot.app.advance(200)
+        await pilot.press("p")  # the tabs start on the hidden-space view
+    assert snap_compare(make_app(values={"layers": "8,8"}), terminal_size=SIZE, run_before=run_before)
+
+
+def test_hidden_space_tab(snap_compare):
+    app = make_app(values={"dataset": "xor", "layers": "4,2"})
+    assert snap_compare(app, terminal_size=SIZE, run_before=stepped(400))
 
 
 def test_gates_and(snap_compare):

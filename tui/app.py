@@ -46,6 +46,18 @@ class SnapshotReady(Message):
         self.snap = snap
 
 
+class DownloadProgress(Message):
+    def __init__(self, done: int, total: int | None) -> None:
+        super().__init__()
+        self.done, self.total = done, total
+
+
+class DownloadDone(Message):
+    def __init__(self, where: str = "", error: str = "") -> None:
+        super().__init__()
+        self.where, self.error = where, error
+
+
 class StatusLine(Static):
     """Epoch, speed, examples, losses, lr, device and the run's state at a glance."""
 
@@ -168,6 +180,11 @@ class NNPlayApp(App):
                     yield SystemCommand(f"Set {s.name} = {s.format(c)}", s.help, lambda n=s.name, c=c: self.set_value(n, c))
         for k, method, desc in getattr(self.sim, "key_actions", ()):
             yield SystemCommand(desc.capitalize(), f"key {k}", lambda m=method: self.action_call(m))
+        if hasattr(self.sim, "download_data"):
+            yield SystemCommand("Download full MNIST", "Fetch the 60k/10k set into the user cache (SHA-256 checked)",
+                                self.action_download)
+            yield SystemCommand("Cancel download", "Stop a running download; only verified files are kept",
+                                self.action_cancel_download)
 
     # -- layout ---------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -385,6 +402,45 @@ class NNPlayApp(App):
             if ids:
                 i = ids.index(t.active) if t.active in ids else -1
                 t.active = ids[(i + 1) % len(ids)]
+
+    # -- data download (slow: a worker, with progress and cancel) ----------------
+    def action_download(self) -> None:
+        self._cancel_download = False
+        self.notify("downloading MNIST: progress on the notice line; palette → Cancel download stops it")
+        self.download_worker()
+
+    def action_cancel_download(self) -> None:
+        self._cancel_download = True
+
+    @work(thread=True, exclusive=True, group="download")
+    def download_worker(self) -> None:
+        last = [0.0]
+
+        def progress(done, total):
+            now = time.monotonic()
+            if now - last[0] > 0.1 or (total and done >= total):
+                last[0] = now
+                self.post_message(DownloadProgress(done, total))
+            return not self._cancel_download
+
+        try:
+            where = self.sim.download_data(progress)
+        except NNPlayError as exc:
+            self.post_message(DownloadDone(error=str(exc)))
+        else:
+            self.post_message(DownloadDone(where))
+
+    def on_download_progress(self, message: DownloadProgress) -> None:
+        total = f"/{message.total / 1e6:.1f}" if message.total else ""
+        self.query_one(Notice).say(Text(f"downloading MNIST: {message.done / 1e6:.1f}{total} MB", style="italic"))
+
+    def on_download_done(self, message: DownloadDone) -> None:
+        if message.error:
+            self.notify(message.error, title="download", severity="error", timeout=10)
+            self.query_one(Notice).say(Text(""))
+            return
+        self.notify(f"MNIST saved in {message.where}")
+        self.set_value("data", "full")
 
     # -- files ------------------------------------------------------------------
     def action_help(self) -> None:

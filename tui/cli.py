@@ -12,7 +12,7 @@ import math
 import os
 import sys
 
-COMMANDS = ("train", "list", "bench", "play")
+COMMANDS = ("train", "list", "bench", "play", "download")
 
 
 class UsageError(Exception):
@@ -44,7 +44,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 def app_parser() -> Parser:
     p = Parser(prog="nnplay", description="Train small neural networks live in your terminal.",
-               epilog="other commands: nnplay train|list|bench|play --help")
+               epilog="other commands: nnplay train|list|bench|play|download --help")
     p.add_argument("scenario", nargs="?", default=None, help="scenario to open (nnplay list shows them)")
     _common(p)
     p.add_argument("--ascii", action="store_true", help="ASCII only: for terminals without Unicode")
@@ -170,6 +170,33 @@ def cmd_train(argv) -> int:
     return 1 if run.diverged else 0
 
 
+def cmd_download(argv) -> int:
+    """Fetch the full MNIST set into the user cache (or --dir), verified by SHA-256; Ctrl-C cancels."""
+    p = Parser(prog="nnplay download", description="Download a data set the scenarios can use.")
+    p.add_argument("dataset", choices=("mnist",))
+    p.add_argument("--dir", metavar="DIR", help="where to put the files (default: the user cache)")
+    args = p.parse_args(argv)
+    from engine.datasets import mnist
+
+    show = sys.stderr.isatty()
+
+    def progress(done, total):
+        if show and total:
+            width = 30
+            filled = int(width * done / total)
+            sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done / 1e6:5.1f}/{total / 1e6:.1f} MB\x1b[K")
+            sys.stderr.flush()
+
+    try:
+        where = mnist.download_files(args.dir, progress=progress)
+    finally:
+        if show:
+            sys.stderr.write("\n")
+    mnist.verify(where)
+    print(f"MNIST is in {where} (SHA-256 verified); nnplay mnist now uses it")
+    return 0
+
+
 def cmd_bench(argv) -> int:
     from engine import bench
 
@@ -199,7 +226,9 @@ def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         if argv and argv[0] in COMMANDS:
-            return {"train": cmd_train, "list": cmd_list, "bench": cmd_bench, "play": cmd_play}[argv[0]](argv[1:])
+            commands = {"train": cmd_train, "list": cmd_list, "bench": cmd_bench, "play": cmd_play,
+                        "download": cmd_download}
+            return commands[argv[0]](argv[1:])
         return cmd_app(argv)
     except (UsageError, NNPlayError) as exc:
         print(f"nnplay: error: {exc}", file=sys.stderr)

@@ -24,7 +24,7 @@ TITLES = {
     "field": "output", "network": "network", "loss": "loss", "accuracy": "accuracy",
     "weights": "weights", "confusion": "confusion", "truth": "truth table",
     "curve": "fit", "landscape": "loss landscape", "digits": "test digits",
-    "filters": "filters", "draw": "draw a digit", "activations": "activations",
+    "filters": "filters", "draw": "draw a digit", "activations": "activations", "space": "hidden space",
 }
 
 
@@ -111,7 +111,7 @@ PANES = {
     "field": FieldPane, "network": NetworkPane, "loss": LossPane, "accuracy": AccuracyPane,
     "weights": WeightsPane, "confusion": ConfusionPane, "truth": TruthPane,
 }
-_EXTRA_MODULES = ("tui.widgets.curve", "tui.widgets.mnistpanes")
+_EXTRA_MODULES = ("tui.widgets.curve", "tui.widgets.mnistpanes", "tui.widgets.space")
 
 
 def pane_class(name: str):

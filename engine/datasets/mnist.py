@@ -160,7 +160,7 @@ def cache_dir() -> Path:
 
 def _howto(cache: Path) -> str:
     return (
-        f"set {ENV_DIR} to a folder holding the four MNIST files "
+        f"run `nnplay download mnist`, set {ENV_DIR} to a folder holding the four MNIST files "
         f"({', '.join(b + '.gz' for b in FILES)}), or put them in {cache}"
     )
 

@@ -1,0 +1,99 @@
+"""The hidden-layer view from ConvNetJS's 2D demo: the input plane as two neurons see it.
+
+A grid of lines over the input plane and the training points, pushed through
+the network and plotted with two chosen neurons of one layer as the axes. As a
+network learns, the grid folds and stretches until the classes pull apart.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.style import Style
+from textual.strip import Strip
+
+from scenarios.snapshot import Points, Snapshot
+from tui import palette
+from tui.palette import Palette
+from tui.widgets.curve import _color, _fmt, braille_bits
+from tui.widgets.fieldview import CellCanvas, RasterWidget, label_colors, placeholder, point_cells
+
+
+def polyline_pixels(lines, lim: tuple[float, float], rows: int, cols: int) -> tuple[np.ndarray, np.ndarray]:
+    """(row, col) of pixels along each polyline (k, 2), sampled finely enough to stay connected."""
+    lo, hi = lim
+    span = (hi - lo) or 1.0
+    rr, cc = [], []
+    for pts in lines:
+        pts = np.asarray(pts, np.float64).reshape(-1, 2)
+        pts = pts[np.all(np.isfinite(pts), axis=1)]
+        if len(pts) < 2:
+            continue
+        x = (pts[:, 0] - lo) / span * cols
+        y = (hi - pts[:, 1]) / span * rows
+        steps = np.maximum(1, np.ceil(np.hypot(np.diff(x), np.diff(y)) * 1.5)).astype(np.intp)
+        t = np.concatenate([np.arange(s) / s for s in steps.tolist()] + [np.ones(1)])
+        seg = np.concatenate([np.full(s, i) for i, s in enumerate(steps.tolist())] + [np.array([len(steps) - 1])])
+        px = x[seg] + (x[seg + 1] - x[seg]) * t
+        py = y[seg] + (y[seg + 1] - y[seg]) * t
+        keep = (px >= 0) & (px < cols) & (py >= 0) & (py < rows)
+        rr.append(py[keep].astype(np.intp))
+        cc.append(px[keep].astype(np.intp))
+    if not rr:
+        return np.zeros(0, np.intp), np.zeros(0, np.intp)
+    return np.concatenate(rr), np.concatenate(cc)
+
+
+class SpaceView(RasterWidget):
+    live_interval = 0.25
+
+    def __init__(self, placeholder: str = "no hidden layer to look through", **kwargs):
+        super().__init__(**kwargs)
+        self.placeholder = placeholder
+        self.space: dict | None = None
+
+    def update_snapshot(self, snap: Snapshot) -> None:
+        self.space = snap.extra.get("space")
+        self.invalidate()
+
+    def build(self, width: int, height: int, pal: Palette, base: Style) -> list[Strip]:
+        sp = self.space
+        if not sp or height < 3 or width < 4:
+            return placeholder(width, height, self.placeholder if not sp else "", base)
+        rows = height - 1  # the last row names the axes
+        lim = (float(sp["lim"][0]), float(sp["lim"][1]))
+        canvas = CellCanvas(width, height, base)
+        grid = Style(color=_color(pal, palette.LINE_DIM, 8))
+        if pal.ascii:
+            r, c = polyline_pixels(sp["lines"], lim, rows, width)
+            canvas.codes[r, c] = canvas.code(".", grid)
+        else:
+            mask = np.zeros((4 * rows, 2 * width), dtype=bool)
+            mask[polyline_pixels(sp["lines"], lim, 4 * rows, 2 * width)] = True
+            bits = braille_bits(mask)
+            on = bits > 0
+            table = np.zeros(256, dtype=np.intp)
+            for b in np.unique(bits[on]).tolist():
+                table[b] = canvas.code(chr(0x2800 + b), grid)
+            canvas.codes[:rows][on] = table[bits[on]]
+        self._draw_points(canvas, sp, lim, rows, pal)
+        canvas.text(0, 0, f" {sp.get('title', '')} "[:width], Style(bold=True))
+        axes = f" x: {sp['xlabel']}  y: {sp['ylabel']}  [{_fmt(lim[0])}, {_fmt(lim[1])}] "
+        canvas.text(0, height - 1, axes[:width], Style(dim=True))
+        return canvas.strips()
+
+    def _draw_points(self, canvas: CellCanvas, sp: dict, lim, rows: int, pal: Palette) -> None:
+        xy = np.asarray(sp["points"], np.float64).reshape(-1, 2)
+        if not len(xy):
+            return
+        labels = np.asarray(sp["labels"], np.float64)
+        pts = Points(xy, labels)
+        r, c, keep = point_cells(pts, (*lim, *lim), canvas.width, rows)
+        colors = (*pal.point_levels, *pal.classes)
+        which = label_colors(labels[keep], (-1.0, 1.0), pal)
+        glyph = "o" if pal.ascii else "●"
+        for k in np.unique(which).tolist():
+            pick = which == k
+            canvas.codes[r[pick], c[pick]] = canvas.code(glyph, Style(color=colors[k], bold=True))
+
+
+PANES = {"space": SpaceView}
