@@ -217,8 +217,6 @@ class Run:
         self.model.save(path)
 
     def load_model(self, path: str) -> None:
-        from engine.model import Sequential
-
-        loaded = Sequential.load(path)
-        self.model.set_weights(loaded.get_weights())
+        """Weights saved from this same network (ModelFileError, one line, for any other file)."""
+        self.model.load_weights(path)
         self.notice = f"loaded weights from {path}"

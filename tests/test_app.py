@@ -112,6 +112,10 @@ async def test_save_and_load_model(tmp_path):
         assert all(np.array_equal(a, b) for a, b in zip(trained, app.sim.model.get_weights()))
         await _prompt(pilot, app, "M", tmp_path / "missing.npz")  # an error toast, not a crash
         assert app.is_running
+        await pilot.press("greater_than_sign")  # another architecture: its file no longer fits
+        await _prompt(pilot, app, "M", tmp_path / "m.npz")
+        assert app.is_running
+        assert any("different architecture" in n.message for n in app._notifications)
 
 
 async def test_save_preset_reopens_the_same_setup(tmp_path):
