@@ -170,6 +170,9 @@ def test_every_shipped_tape_plays_headless(path, tmp_path, monkeypatch, capsys):
         names = {Path(s).stem.split("-")[0] for s in shots}
         assert set(scenarios.available()) <= names
         assert len({(tmp_path / s).read_bytes() for s in shots}) == len(shots)
+        # README shows the committed pictures: they must be what the UI draws today.
+        stale = [s for s in shots if (tmp_path / s).read_bytes() != (REPO / s).read_bytes()]
+        assert not stale, f"regenerate with `nnplay play scenarios/tapes/screenshots.tape --headless`: {stale}"
 
 
 def test_live_tape_plays_headless_with_real_training(tmp_path, monkeypatch):
