@@ -56,7 +56,7 @@ from .settings import BATCH_LADDER, Schema, Setting
 VAL_SIZE = 1000
 TRAIN_EVAL_SIZE = 1000
 EVAL_INTERVAL = 100  # steps between validation evaluations
-N_DIGITS = 32
+N_DIGITS = 15  # test digits in the grid: few enough to draw each one larger
 N_UNITS = 16
 CLASS_NAMES = [str(d) for d in range(10)]
 HIDDEN_PRESETS = ((32,), (64,), (128,), (256,), (128, 64), (256, 128))

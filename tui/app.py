@@ -190,7 +190,10 @@ class NNPlayApp(App):
     def compose(self) -> ComposeResult:
         self._panes = tuple(self.sim.panes)
         panes = [p for p in self.sim.panes if p != "controls" and pane_class(p) is not None]
-        main, side, rest = panes[:1], panes[1:3], panes[3:]
+        # The network diagram goes under the main view when it comes second: the field stays about
+        # square and the diagram gets the width its columns of thumbnails need.
+        n_main = 2 if panes[1:2] == ["network"] else 1
+        main, side, rest = panes[:n_main], panes[n_main:n_main + 2], panes[n_main + 2:]
         with Horizontal(id="body"):
             yield ControlsPane(self.sim.schema, id="controls")
             with Vertical(id="main"):
