@@ -77,6 +77,10 @@ class Run:
         """Steps between evaluations: one epoch by default."""
         return self.steps_per_epoch()
 
+    def input_shape(self) -> tuple[int, ...]:
+        """One example's shape as the model sees it (for the model summary)."""
+        return (self.model.layers[0].n_in,)
+
     def default_train_steps(self) -> int:
         """What ``nnplay train`` runs when neither --steps nor --epochs is given."""
         return 100 * self.steps_per_epoch()

@@ -217,6 +217,9 @@ class MnistRun(Run):
         grid = rng.permutation(len(pick))[:N_DIGITS]  # shown digits: a random handful of the validation sample
         self.grid_images, self.grid_labels = self.val_images[grid], self.val_labels[grid]
 
+    def input_shape(self) -> tuple[int, ...]:
+        return (1, 28, 28) if self.values["model"] == "cnn" else (784,)
+
     def download_data(self, progress) -> str:
         """Fetch full MNIST into the user cache (SHA-256 checked); ``progress`` returning False cancels."""
         where = mnist.download_files(progress=progress)

@@ -131,6 +131,8 @@ def cmd_train(argv) -> int:
     else:
         total = run.default_train_steps()
     show_bar = not args.json and sys.stderr.isatty()
+    if not args.json:
+        print(run.model.summary_table(run.input_shape()))
     interval = run.eval_interval()
     done = 0
 
@@ -236,6 +238,9 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("nnplay: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `nnplay train ... | head`: the reader left; leave quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":
