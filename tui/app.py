@@ -137,7 +137,9 @@ class NNPlayApp(App):
         self.threaded = threaded
         self.snap: Snapshot | None = None
         self._drawn_at: dict[str, float] = {}
-        self.key_help: list[tuple[str, str]] = [(display(b.key) if len(b.key) == 1 else b.key.replace("question_mark", "?"), b.description) for b in self.BINDINGS]
+        # reset / regenerate mean slightly different things per scenario: say what they do here
+        self.key_help = [(display(b.key), f"{b.description}: {self.sim.actions[b.action]}" if b.action in self.sim.actions
+                          else b.description) for b in self.BINDINGS]
         self._bind_scenario()
         self._screenshots = 0
 
@@ -157,9 +159,6 @@ class NNPlayApp(App):
         for k, method, desc in getattr(self.sim, "key_actions", ()):
             self.bind(key_name(k), f"call('{method}')", description=desc, show=False)
             self.key_help.append((display(k), desc))
-        for name, desc in self.sim.actions.items():
-            if name not in ("reset", "regenerate"):
-                self.key_help.append(("palette", f"{name}: {desc}"))
 
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)

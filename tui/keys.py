@@ -12,5 +12,6 @@ def key_name(char: str) -> str:
     return _NAMES.get(char, char)
 
 
-def display(char: str) -> str:
-    return {" ": "space"}.get(char, char)
+def display(key: str) -> str:
+    """How the help screen and settings panel show a key: the character, not Textual's name for it."""
+    return {" ": "space", "question_mark": "?"}.get(key, key)
