@@ -172,3 +172,42 @@ async def test_clicking_a_neuron_shows_its_output():
         await pilot.pause()
         assert app.sim.selected is not None
         assert app.snap.extra["field_title"] != "output"
+
+
+@pytest.mark.parametrize("scenario", ["gates", "classify", "regress", "mnist"])
+async def test_every_setting_key_of_every_scenario(scenario):
+    """Each key a setting declares moves that setting exactly as its definition says."""
+    import scenarios
+    from tui.keys import key_name
+
+    values = {"data": "subset"} if scenario == "mnist" else None
+    app = make_app(scenario, values)
+    async with app.run_test(size=SIZE) as pilot:
+        for setting in scenarios.get(scenario).schema.settings:
+            for i, key in enumerate(setting.keys):
+                before = app.sim.values[setting.name]
+                expected = setting.nudge(before, 1 if i == 0 else -1)
+                await pilot.press(key_name(key))
+                if setting.name == "data" and expected == "full":  # no full MNIST here: refused, and said so
+                    assert app.sim.values["data"] == before
+                    assert any("data=full" in n.message for n in app._notifications)
+                    continue
+                assert app.sim.values[setting.name] == expected, (setting.name, key)
+
+
+@pytest.mark.parametrize("scenario", ["classify", "regress", "mnist"])
+async def test_every_action_key_of_every_scenario(scenario):
+    """Keys bound to scenario actions (layers, neurons, features, digits) change what they say."""
+    import scenarios
+    from tui.keys import key_name
+
+    values = {"data": "subset"} if scenario == "mnist" else None
+    app = make_app(scenario, values)
+    async with app.run_test(size=SIZE) as pilot:
+        def state():
+            return dict(app.sim.values), str(app.query_one("#notice").render())
+
+        for key, method, desc in scenarios.get(scenario).key_actions:
+            before = state()
+            await pilot.press(key_name(key))
+            assert state() != before, (key, desc)  # a changed setting, or a notice saying why not
