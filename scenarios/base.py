@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
@@ -37,6 +37,15 @@ def regularization_settings() -> tuple[Setting, Setting]:
     )
 
 
+class KeyAction(NamedTuple):
+    """A key bound to a Run method (``method(*args)``), beyond the settings' own keys."""
+
+    key: str
+    method: str
+    desc: str
+    args: tuple = ()
+
+
 class Run:
     """Base class: subclasses set ``name``, ``description``, ``schema`` and implement ``build``/``snapshot``."""
 
@@ -44,6 +53,7 @@ class Run:
     description: ClassVar[str] = ""
     schema: ClassVar[Schema]
     actions: ClassVar[dict[str, str]] = {"reset": "new random weights", "regenerate": "new data, new weights"}
+    key_actions: ClassVar[tuple[KeyAction, ...]] = ()
 
     def __init__(self, values: dict[str, Any] | None = None, seed: int = 0):
         self.values = self.schema.defaults()

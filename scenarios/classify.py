@@ -13,7 +13,7 @@ from engine.errors import DataError
 from engine.losses import get_loss
 from engine.trainer import Trainer
 
-from .base import Run, lr_setting, optimizer_setting, regularization_settings
+from .base import KeyAction, Run, lr_setting, optimizer_setting, regularization_settings
 from .network import HIDDEN_ACTIVATIONS, LayerEdits, build_mlp, network_view, neuron_outputs
 from .settings import BATCH_LADDER, Schema, Setting, SettingError, SPEED_LADDER
 from .snapshot import Field2D, Points
@@ -67,11 +67,11 @@ class ClassifyRun(LayerEdits, Run):
     DATA_SETTINGS = frozenset({"dataset", "csv", "noise", "ratio"})
     panes = ("field", "network", "loss", "space", "weights", "confusion", "accuracy")
     key_actions = (
-        (">", "add_layer", "add a hidden layer"),
-        ("<", "remove_layer", "remove the last hidden layer"),
-        ("}", "add_neuron", "add a neuron to the selected layer"),
-        ("{", "remove_neuron", "remove a neuron from the selected layer"),
-        *((str(i + 1), f"toggle_feature_{i}", f"toggle input {n}") for i, n in enumerate(feats.NAMES)),
+        KeyAction(">", "add_layer", "add a hidden layer"),
+        KeyAction("<", "remove_layer", "remove the last hidden layer"),
+        KeyAction("}", "add_neuron", "add a neuron to the selected layer"),
+        KeyAction("{", "remove_neuron", "remove a neuron from the selected layer"),
+        *(KeyAction(str(i + 1), "toggle_feature", f"toggle input {n}", (i,)) for i, n in enumerate(feats.NAMES)),
     )
 
     def __init__(self, values=None, seed=0):
@@ -176,12 +176,6 @@ class ClassifyRun(LayerEdits, Run):
 
     def remove_neuron(self) -> str:
         return self.change_neurons(self._selected_layer(), -1)
-
-    def __getattr__(self, name: str):
-        if name.startswith("toggle_feature_"):
-            i = int(name.rsplit("_", 1)[1])
-            return lambda: self.toggle_feature(i)
-        raise AttributeError(name)
 
     def select(self, sel: tuple[int, int] | None) -> None:
         self.selected = sel if sel is None or self._valid_neuron(sel) else None

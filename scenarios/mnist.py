@@ -49,7 +49,7 @@ from engine.losses import get_loss, softmax
 from engine.model import Sequential
 from engine.trainer import Trainer
 
-from .base import Run, lr_setting, optimizer_setting, regularization_settings
+from .base import KeyAction, Run, lr_setting, optimizer_setting, regularization_settings
 from .classify import common_view_settings
 from .settings import BATCH_LADDER, Schema, Setting
 
@@ -194,8 +194,8 @@ class MnistRun(Run):
     schema = SCHEMA
     DATA_SETTINGS = frozenset({"data"})
     actions = {"reset": "new random weights", "regenerate": "another validation sample and digit grid, new weights"}
-    key_actions = (("]", "next_digit", "activations of the next test digit"),
-                   ("[", "previous_digit", "activations of the previous test digit"))
+    key_actions = (KeyAction("]", "next_digit", "activations of the next test digit"),
+                   KeyAction("[", "previous_digit", "activations of the previous test digit"))
     panes = ("digits", "loss", "accuracy", "confusion", "filters", "draw", "activations", "controls")
 
     def __init__(self, values=None, seed=0):

@@ -38,7 +38,7 @@ from engine.losses import get_loss
 from engine.model import Sequential
 from engine.trainer import Trainer
 
-from .base import Run, lr_setting, optimizer_setting
+from .base import KeyAction, Run, lr_setting, optimizer_setting
 from .classify import common_view_settings
 from .network import HIDDEN_ACTIVATIONS, LayerEdits, build_mlp, network_view, neuron_outputs
 from .settings import BATCH_LADDER, Schema, Setting, SettingError
@@ -124,10 +124,10 @@ class RegressRun(LayerEdits, Run):
     DATA_SETTINGS = frozenset({"mode", "dataset", "csv", "noise", "points"})
     panes = CURVE_PANES  # per instance: set from the mode by build_data
     key_actions = (
-        ("]", "add_layer", "add a hidden layer"),
-        ("[", "remove_layer", "remove the last hidden layer"),
-        ("}", "more_neurons", "add a neuron to neuron_layer"),
-        ("{", "fewer_neurons", "remove a neuron from neuron_layer"),
+        KeyAction("]", "add_layer", "add a hidden layer"),
+        KeyAction("[", "remove_layer", "remove the last hidden layer"),
+        KeyAction("}", "more_neurons", "add a neuron to neuron_layer"),
+        KeyAction("{", "fewer_neurons", "remove a neuron from neuron_layer"),
     )
 
     def __init__(self, values=None, seed=0):

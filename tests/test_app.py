@@ -207,7 +207,7 @@ async def test_every_action_key_of_every_scenario(scenario):
         def state():
             return dict(app.sim.values), str(app.query_one("#notice").render())
 
-        for key, method, desc in scenarios.get(scenario).key_actions:
+        for ka in scenarios.get(scenario).key_actions:
             before = state()
-            await pilot.press(key_name(key))
-            assert state() != before, (key, desc)  # a changed setting, or a notice saying why not
+            await pilot.press(key_name(ka.key))
+            assert state() != before, ka  # a changed setting, or a notice saying why not

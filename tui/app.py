@@ -156,9 +156,10 @@ class NNPlayApp(App):
                     desc = f"{s.name} {'up' if direction > 0 else 'down'}"
                 self.bind(key_name(k), f"nudge('{s.name}', {direction})", description=desc, show=False)
                 self.key_help.append((display(k), desc))
-        for k, method, desc in getattr(self.sim, "key_actions", ()):
-            self.bind(key_name(k), f"call('{method}')", description=desc, show=False)
-            self.key_help.append((display(k), desc))
+        for ka in self.sim.key_actions:
+            self.bind(key_name(ka.key), f"call({', '.join(map(repr, (ka.method, *ka.args)))})",
+                      description=ka.desc, show=False)
+            self.key_help.append((display(ka.key), ka.desc))
 
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)
@@ -177,8 +178,8 @@ class NNPlayApp(App):
             elif s.choices:
                 for c in s.choices:
                     yield SystemCommand(f"Set {s.name} = {s.format(c)}", s.help, lambda n=s.name, c=c: self.set_value(n, c))
-        for k, method, desc in getattr(self.sim, "key_actions", ()):
-            yield SystemCommand(desc.capitalize(), f"key {k}", lambda m=method: self.action_call(m))
+        for ka in self.sim.key_actions:
+            yield SystemCommand(ka.desc.capitalize(), f"key {ka.key}", lambda ka=ka: self.action_call(ka.method, *ka.args))
         if hasattr(self.sim, "download_data"):
             yield SystemCommand("Download full MNIST", "Fetch the 60k/10k set into the user cache (SHA-256 checked)",
                                 self.action_download)
@@ -369,8 +370,8 @@ class NNPlayApp(App):
     def set_value(self, name: str, value) -> None:
         self._change(self.sim.set, name, value)
 
-    def action_call(self, method: str) -> None:
-        self._change(getattr(self.sim, method))
+    def action_call(self, method: str, *args) -> None:
+        self._change(getattr(self.sim, method), *args)
 
     def action_reset(self) -> None:
         self._change(self.sim.action, "reset")
