@@ -56,6 +56,7 @@ from .settings import BATCH_LADDER, Schema, Setting
 VAL_SIZE = 1000
 TRAIN_EVAL_SIZE = 1000
 EVAL_INTERVAL = 100  # steps between validation evaluations
+DECAY_EVERY = 50  # steps between updates of a decaying learning rate
 N_DIGITS = 15  # test digits in the grid: few enough to draw each one larger
 N_UNITS = 16
 CLASS_NAMES = [str(d) for d in range(10)]
@@ -288,14 +289,22 @@ class MnistRun(Run):
         self._decay_lr()
 
     def _decay_lr(self) -> None:
-        """lr = setting × lr_decay^epoch (smooth, updated once per ``step`` call): constant when lr_decay is 1."""
+        """lr = setting × lr_decay^epoch, updated every DECAY_EVERY steps: constant when lr_decay is 1."""
         self.trainer.optimizer.lr = self.values["lr"] * self.values["lr_decay"] ** self.trainer.epoch
 
     def step(self, n: int = 1) -> int:
-        self._decay_lr()
         seen, spent_eval = self.trainer.examples_seen, self._eval_time
         t0 = time.perf_counter()
-        done = super().step(n)
+        done = 0
+        while done < n and not self.diverged:
+            # The decayed rate is set at fixed step numbers (every DECAY_EVERY), so the same seed trains
+            # the same way whether the app steps in small chunks or `nnplay train` in big ones.
+            self._decay_lr()
+            k = min(n - done, DECAY_EVERY - self.trainer.steps % DECAY_EVERY)
+            ran = super().step(k)
+            done += ran
+            if ran < k:
+                break
         elapsed = time.perf_counter() - t0 - (self._eval_time - spent_eval)
         examples = self.trainer.examples_seen - seen
         if examples:
