@@ -312,7 +312,7 @@ def test_lossplot_downsamples_and_skips_unchanged_updates():
         first = w.render()
         width = w.size.width
         assert 0 < w.points_plotted <= 2 * (2 * width + 1)
-        assert "train loss" in first.plain
+        assert "train loss" in str(w.border_subtitle) and "train loss" not in first.plain  # legend off the plot
         w.update_history({k: v.copy() for k, v in hist.items()})  # same content
         assert w.render() is first
         hist2 = {k: np.append(v, v[-1]) for k, v in hist.items()}
@@ -328,7 +328,7 @@ def test_lossplot_empty_and_accuracy_variant():
         assert "no data yet" in w.render().plain
         w.update_history({"train_acc": np.array([0.5, 0.9]), "test_acc": np.array([np.nan, 0.8])})
         text = w.render().plain
-        assert "train acc" in text and "accuracy" in text and w.points_plotted == 3
+        assert "train acc" in str(w.border_subtitle) and "accuracy" in text and w.points_plotted == 3
 
     run(AccuracyPlot(), script, size=(60, 20))
 

@@ -88,7 +88,7 @@ class LossPlot(PlotextPlot):
             plt.ylim(*ylim)
         else:
             plt.ylim(None, None)
-        plotted, xname = 0, "step"
+        plotted, xname, shown = 0, "step", []
         for i, key in enumerate(self.keys):
             y = self.history.get(key)
             if y is None or not len(y):
@@ -99,12 +99,27 @@ class LossPlot(PlotextPlot):
             if not len(y):
                 continue
             idx = downsample_indices(len(y), 2 * max(1, width))
-            plt.plot(x[idx].tolist(), y[idx].tolist(), label=key.replace("_", " "),
+            # No plotext legend: it sits on the top-left of the plot, right where a loss curve starts.
+            # The legend goes in the border's subtitle instead (see legend()).
+            plt.plot(x[idx].tolist(), y[idx].tolist(),
                      marker=ASCII_MARKERS[i % 4] if ascii else "braille", color=SERIES_COLORS[i % 4])
             plotted += len(idx)
+            shown.append(i)
+        self.border_subtitle = self.legend(shown)
         self.points_plotted = plotted
         plt.title(self.title if plotted else f"{self.title} (no data yet)")
         plt.xlabel(xname if plotted else "")
+
+    def legend(self, shown: Sequence[int]) -> str:
+        """Markup naming each plotted series in its colour, e.g. '━ train loss  ━ test loss'."""
+        mark = "-" if palette.use_ascii() else "━"
+        parts = []
+        for i in shown:
+            r, g, b = SERIES_COLORS[i % 4]
+            name = self.keys[i].replace("_", " ")
+            glyph = ASCII_MARKERS[i % 4] if palette.use_ascii() else mark
+            parts.append(f"[rgb({r},{g},{b})]{glyph}[/] {name}")
+        return "  ".join(parts)
 
     def render(self) -> RenderResult:
         width, height = self.size
