@@ -78,6 +78,12 @@ class ClassifyRun(LayerEdits, Run):
         self.selected: tuple[int, int] | None = None
         super().__init__(values, seed)
 
+    def set(self, name, value):
+        notice = super().set(name, value)
+        if name == "loss" and notice and self.task == "multiclass":
+            self.notice = notice = f"{notice} (three classes always train with softmax cross-entropy)"
+        return notice
+
     # -- data and model ---------------------------------------------------
     @property
     def task(self) -> str:

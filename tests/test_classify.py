@@ -136,3 +136,9 @@ def test_hidden_space_view_warps_the_grid_through_two_neurons():
     assert run.snapshot().extra["space"]["title"].startswith("layer 2: neurons 1 × 2")  # 2 neurons: one pair
     run.set("layers", "")
     assert run.snapshot().extra["space"] is None
+
+
+def test_loss_setting_says_it_does_not_apply_to_three_classes():
+    run = ClassifyRun({"dataset": "spiral3"}, seed=0)
+    assert "always train with softmax cross-entropy" in run.set("loss", "ce")
+    assert run.output_spec()[2] == "softmax_ce"
