@@ -70,3 +70,30 @@ def test_bad_preset_names_file_line_and_key(tmp_path, text, fragment):
 def test_missing_preset(tmp_path):
     with pytest.raises(SettingError, match="no such preset"):
         load_preset(tmp_path / "none.toml", {"classify": SCHEMA})
+
+
+def test_every_shipped_preset_loads_and_builds():
+    from pathlib import Path
+
+    import scenarios
+
+    presets = sorted((Path(scenarios.__file__).parent / "presets").glob("*.toml"))
+    assert len(presets) >= 6
+    for path in presets:
+        p = load_preset(path, scenarios.schemas())
+        values = dict(p.values)
+        if p.scenario == "mnist":
+            values["data"] = "subset"  # tests never depend on the full set being present
+        run = scenarios.get(p.scenario)(values, p.seed or 0)
+        assert run.step(3) == 3, path.name
+
+
+def test_xor_cross_preset_learns_without_hidden_layers():
+    from pathlib import Path
+
+    import scenarios
+
+    p = load_preset(Path(scenarios.__file__).parent / "presets" / "classify-xor-cross.toml", scenarios.schemas())
+    run = scenarios.get("classify")(p.values, p.seed)
+    run.step(200)
+    assert run.metrics()["test_acc"] >= 0.95
