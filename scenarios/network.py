@@ -58,7 +58,7 @@ def network_view(model: Sequential, input_names, act: str, thumbs_in: list[np.nd
         weights=[np.array(backend.to_host(d.params["W"])) for d in dense],
         biases=[np.array(backend.to_host(d.params["b"])).ravel() for d in dense],
         thumbnails=[thumbs_in] + thumbs_layers,
-        activations=[act] * (len(dense) - 1) + ["output"],
+        activations=[act] * (len(dense) - 1) + ["out"],
         selected=selected,
     )
 
