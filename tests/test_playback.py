@@ -315,3 +315,11 @@ def test_output_in_the_tape_records_unless_the_child_plays_it(tmp_path, monkeypa
     assert calls == [("t.tape", Path("demo.cast"), (90, 30)), ("t.tape", "other.cast", (100, 30))]
     assert main(["play", "t.tape", "--headless", "--no-record"]) == 0  # the recorder's child plays, quietly
     assert len(calls) == 2 and capsys.readouterr().out.count("recorded") == 2
+
+
+def test_the_readme_tape_example_is_a_valid_tape(tmp_path):
+    """README shows a tape; it must be one that plays."""
+    block = re.search(r"```\n(Set Width .*?)```", (REPO / "README.md").read_text(), re.S).group(1)
+    path = tmp_path / "readme.tape"
+    path.write_text(block)
+    assert playback.load(path).commands
