@@ -211,3 +211,26 @@ async def test_every_action_key_of_every_scenario(scenario):
             before = state()
             await pilot.press(key_name(ka.key))
             assert state() != before, ka  # a changed setting, or a notice saying why not
+
+
+async def test_mouse_click_adds_a_point_in_regress():
+    app = make_app("regress")
+    async with app.run_test(size=SIZE) as pilot:
+        before = len(app.sim.x)
+        curve = app.query_one("#pane-curve")
+        await pilot.click(curve, offset=(curve.size.width // 2, curve.size.height // 3))
+        await pilot.pause()
+        assert len(app.sim.x) == before + 1
+
+
+async def test_mouse_click_selects_a_neuron():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        diagram = app.query_one("#pane-network")
+        layout = diagram.diagram_layout
+        x = layout.xs[1] + 1  # first hidden layer, first neuron
+        y = layout.rows[1][0]
+        await pilot.click(diagram, offset=(x + diagram.content_offset.x, y + diagram.content_offset.y))
+        await pilot.pause()
+        assert app.sim.selected == (1, 0)
+        assert app.snap.extra["field_title"] == "layer 1 neuron 1"
