@@ -54,6 +54,8 @@ class Run:
     schema: ClassVar[Schema]
     actions: ClassVar[dict[str, str]] = {"reset": "new random weights", "regenerate": "new data, new weights"}
     key_actions: ClassVar[tuple[KeyAction, ...]] = ()
+    panes: tuple[str, ...] = ()  # what the app shows, most important first
+    main_panes: ClassVar[int] = 1  # how many of them share the big middle column
 
     def __init__(self, values: dict[str, Any] | None = None, seed: int = 0):
         self.values = self.schema.defaults()

@@ -66,6 +66,7 @@ class ClassifyRun(LayerEdits, Run):
     schema = SCHEMA
     DATA_SETTINGS = frozenset({"dataset", "csv", "noise", "ratio"})
     panes = ("field", "network", "loss", "space", "weights", "confusion", "accuracy")
+    main_panes = 2  # the network diagram goes under the boundary
     key_actions = (
         KeyAction(">", "add_layer", "add a hidden layer"),
         KeyAction("<", "remove_layer", "remove the last hidden layer"),

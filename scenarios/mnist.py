@@ -197,7 +197,8 @@ class MnistRun(Run):
     actions = {"reset": "new random weights", "regenerate": "another validation sample and digit grid, new weights"}
     key_actions = (KeyAction("]", "next_digit", "activations of the next test digit"),
                    KeyAction("[", "previous_digit", "activations of the previous test digit"))
-    panes = ("digits", "loss", "accuracy", "confusion", "filters", "draw", "activations", "controls")
+    panes = ("digits", "draw", "loss", "accuracy", "confusion", "filters", "activations", "controls")
+    main_panes = 2  # the drawing canvas gets room under the test digits
 
     def __init__(self, values=None, seed=0):
         self.selected = 0

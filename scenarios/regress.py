@@ -123,6 +123,7 @@ class RegressRun(LayerEdits, Run):
     schema = SCHEMA
     DATA_SETTINGS = frozenset({"mode", "dataset", "csv", "noise", "points"})
     panes = CURVE_PANES  # per instance: set from the mode by build_data
+    main_panes = 2  # curve over network, or landscape over the fitted line
     key_actions = (
         KeyAction("]", "add_layer", "add a hidden layer"),
         KeyAction("[", "remove_layer", "remove the last hidden layer"),

@@ -110,6 +110,7 @@ class ControlsPane(Static):
 class NNPlayApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "nnplay"
+    AUTO_FOCUS = None  # nothing grabs the keys at start: space must play, not paint on the digit canvas
 
     BINDINGS = [
         Binding("space", "toggle_play", "Play/Pause"),
@@ -123,6 +124,7 @@ class NNPlayApp(App):
         Binding("P", "save_preset", "Save preset", show=False),
         Binding("p", "next_tab", "Next pane", show=False),
         Binding("q", "quit", "Quit"),
+        Binding("escape", "blur", "Leave the focused pane", show=False),
     ]
 
     def __init__(self, run_cls, values=None, seed: int = 0, *, ascii: bool = False,
@@ -190,9 +192,7 @@ class NNPlayApp(App):
     def compose(self) -> ComposeResult:
         self._panes = tuple(self.sim.panes)
         panes = [p for p in self.sim.panes if p != "controls" and pane_class(p) is not None]
-        # The network diagram goes under the main view when it comes second: the field stays about
-        # square and the diagram gets the width its columns of thumbnails need.
-        n_main = 2 if panes[1:2] == ["network"] else 1
+        n_main = self.sim.main_panes
         main, side, rest = panes[:n_main], panes[n_main:n_main + 2], panes[n_main + 2:]
         with Horizontal(id="body"):
             yield ControlsPane(self.sim.schema, id="controls")
@@ -349,6 +349,9 @@ class NNPlayApp(App):
             self.refresh_snapshot()  # every pane, including those throttled while training
         elif self.snap is not None:
             self.query_one(StatusLine).show(self.snap, self.playing)
+
+    def action_blur(self) -> None:
+        self.set_focus(None)
 
     def action_step(self) -> None:
         self.advance(1)

@@ -15,6 +15,7 @@ class HelpScreen(ModalScreen[None]):
     """Every key, and every setting with its range and whether it resets the weights."""
 
     BINDINGS = [Binding("escape,question_mark,q", "dismiss", "close")]
+    AUTO_FOCUS = "#help-body"  # so the arrow and page keys scroll it
 
     def __init__(self, bindings: list[tuple[str, str]], schema, values):
         super().__init__()
@@ -47,6 +48,7 @@ class PathPrompt(ModalScreen[str | None]):
     """Ask for a file path; Enter confirms, Escape cancels."""
 
     BINDINGS = [Binding("escape", "cancel", "cancel")]
+    AUTO_FOCUS = "Input"
 
     def __init__(self, title: str, default: str):
         super().__init__()

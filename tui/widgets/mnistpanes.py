@@ -229,7 +229,7 @@ class DrawPane(Vertical):
     def compose(self) -> ComposeResult:
         yield Static("", classes="mnist-bars")
         yield DrawCanvas()
-        yield Static(Text("mouse: left draws, right erases · keys: arrows, space, x, c clears", style="dim"),
+        yield Static(Text("mouse: left draws, right erases · or Tab here: arrows, space paints, x erases, c clears, Esc leaves", style="dim"),
                      classes="mnist-hint")
 
     def on_mount(self) -> None:
