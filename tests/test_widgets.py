@@ -409,3 +409,14 @@ def test_canvas_keys_paint_erase_and_clear():
         assert w.image.sum() == 0 and pilot.app.messages[-1].sum() == 0
 
     run(DrawCanvas(), script, size=(56, 28))
+
+
+def test_polyline_pixels_stay_connected_and_clip():
+    from tui.widgets.space import polyline_pixels
+
+    r, c = polyline_pixels([np.array([[0.0, 0.0], [1.0, 1.0]])], (0.0, 1.0), 20, 20)
+    cells = set(zip(r.tolist(), c.tolist()))
+    assert (19, 0) in cells and (0, 19) in cells  # both ends of the diagonal (y up, rows down)
+    assert all((20 - 1 - k, k) in cells for k in range(20))  # every cell along it: no gaps
+    r, c = polyline_pixels([np.array([[-5.0, 0.5], [5.0, 0.5]]), np.array([[np.nan, 0.0], [0.5, 0.5]])], (0.0, 1.0), 10, 10)
+    assert r.size and r.min() >= 0 and r.max() < 10 and c.min() >= 0 and c.max() < 10  # clipped, NaN segment dropped

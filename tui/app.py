@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from contextlib import contextmanager
 import time
 from pathlib import Path
 
@@ -134,6 +135,7 @@ class NNPlayApp(App):
         self.ascii = ascii
         self.sim = run_cls(values, seed)
         self.lock = threading.RLock()
+        self._ui_waiting = 0
         self.playing = False
         self.autoplay = autoplay
         self.threaded = threaded
@@ -239,10 +241,23 @@ class NNPlayApp(App):
         notice.display = small
         self.query_one("#body").display = not small
 
+    @contextmanager
+    def ui_lock(self):
+        """The Run's lock, for the UI thread: the trainer steps aside between chunks while this waits."""
+        self._ui_waiting += 1
+        try:
+            self.lock.acquire()
+        finally:
+            self._ui_waiting -= 1
+        try:
+            yield
+        finally:
+            self.lock.release()
+
     # -- drawing --------------------------------------------------------------
     def refresh_snapshot(self) -> None:
         """Take a snapshot now (UI thread) and draw it; re-lay out if the scenario's panes changed."""
-        with self.lock:
+        with self.ui_lock():
             snap = self.sim.snapshot()
         if tuple(self.sim.panes) != self._panes:
             self.call_later(self._relayout, snap)
@@ -299,7 +314,7 @@ class NNPlayApp(App):
     # -- training -------------------------------------------------------------
     def advance(self, steps: int) -> int:
         """Step training explicitly (tests, playback) and redraw."""
-        with self.lock:
+        with self.ui_lock():
             done = self.sim.step(steps)
         self.refresh_snapshot()
         return done
@@ -326,6 +341,8 @@ class NNPlayApp(App):
                     with self.lock:
                         self.sim.step(chunk)
                     took = time.perf_counter() - t0
+                    while self._ui_waiting:  # a key is waiting for the lock: let it in (locks are not fair)
+                        time.sleep(0.0005)
                     chunk = max(1, min(chunk * 2, int(chunk * CHUNK_SECONDS / took) if took > 0 else chunk * 2))
             with self.lock:
                 diverged = self.sim.diverged
@@ -358,7 +375,7 @@ class NNPlayApp(App):
 
     def _change(self, fn, *args) -> None:
         try:
-            with self.lock:
+            with self.ui_lock():
                 msg = fn(*args)
         except NNPlayError as exc:
             self.notify(str(exc), severity="error")
@@ -384,12 +401,12 @@ class NNPlayApp(App):
 
     def on_network_diagram_neuron_selected(self, message) -> None:
         if hasattr(self.sim, "select"):
-            with self.lock:
+            with self.ui_lock():
                 self.sim.select((message.layer, message.neuron))
             self.refresh_snapshot()
 
     def on_draw_pane_predict(self, message) -> None:
-        with self.lock:
+        with self.ui_lock():
             probs = self.sim.predict_image(message.image)
         message.pane.show_prediction(probs)
 
@@ -488,7 +505,7 @@ class NNPlayApp(App):
 
     def _file_op(self, fn, ok: str) -> None:
         try:
-            with self.lock:
+            with self.ui_lock():
                 fn()
         except (NNPlayError, OSError) as exc:
             self.notify(f"{exc}", severity="error")

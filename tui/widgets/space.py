@@ -22,25 +22,27 @@ def polyline_pixels(lines, lim: tuple[float, float], rows: int, cols: int) -> tu
     """(row, col) of pixels along each polyline (k, 2), sampled finely enough to stay connected."""
     lo, hi = lim
     span = (hi - lo) or 1.0
-    rr, cc = [], []
-    for pts in lines:
+    starts, ends = [], []
+    for pts in lines:  # segments of every line, skipping any that touch a non-finite point
         pts = np.asarray(pts, np.float64).reshape(-1, 2)
-        pts = pts[np.all(np.isfinite(pts), axis=1)]
-        if len(pts) < 2:
-            continue
-        x = (pts[:, 0] - lo) / span * cols
-        y = (hi - pts[:, 1]) / span * rows
-        steps = np.maximum(1, np.ceil(np.hypot(np.diff(x), np.diff(y)) * 1.5)).astype(np.intp)
-        t = np.concatenate([np.arange(s) / s for s in steps.tolist()] + [np.ones(1)])
-        seg = np.concatenate([np.full(s, i) for i, s in enumerate(steps.tolist())] + [np.array([len(steps) - 1])])
-        px = x[seg] + (x[seg + 1] - x[seg]) * t
-        py = y[seg] + (y[seg + 1] - y[seg]) * t
-        keep = (px >= 0) & (px < cols) & (py >= 0) & (py < rows)
-        rr.append(py[keep].astype(np.intp))
-        cc.append(px[keep].astype(np.intp))
-    if not rr:
+        if len(pts) >= 2:
+            starts.append(pts[:-1])
+            ends.append(pts[1:])
+    if not starts:
         return np.zeros(0, np.intp), np.zeros(0, np.intp)
-    return np.concatenate(rr), np.concatenate(cc)
+    a, b = np.concatenate(starts), np.concatenate(ends)
+    ok = np.all(np.isfinite(a), axis=1) & np.all(np.isfinite(b), axis=1)
+    a, b = a[ok], b[ok]
+    ax, ay = (a[:, 0] - lo) / span * cols, (hi - a[:, 1]) / span * rows
+    bx, by = (b[:, 0] - lo) / span * cols, (hi - b[:, 1]) / span * rows
+    steps = np.clip(np.ceil(np.hypot(bx - ax, by - ay) * 1.5), 1, 4 * (rows + cols)).astype(np.intp)
+    seg = np.repeat(np.arange(len(steps)), steps + 1)  # each segment sampled at t = 0, 1/s, ..., 1
+    t = np.arange(len(seg)) - np.repeat(np.cumsum(steps + 1) - (steps + 1), steps + 1)
+    t = t / steps[seg]
+    px = ax[seg] + (bx[seg] - ax[seg]) * t
+    py = ay[seg] + (by[seg] - ay[seg]) * t
+    keep = (px >= 0) & (px < cols) & (py >= 0) & (py < rows)
+    return py[keep].astype(np.intp), px[keep].astype(np.intp)
 
 
 class SpaceView(RasterWidget):
