@@ -262,20 +262,20 @@ class NNPlayApp(App):
         if tuple(self.sim.panes) != self._panes:
             self.call_later(self._relayout, snap)
             return
-        self.draw(snap)
+        self.draw(snap, force=True)  # a key's effect shows at once, even on panes throttled while training
 
     async def _relayout(self, snap: Snapshot) -> None:
         await self.recompose()
         self._check_size()
         self.draw(snap)
 
-    def draw(self, snap: Snapshot) -> None:
+    def draw(self, snap: Snapshot, force: bool = False) -> None:
         try:
-            self._draw(snap)
+            self._draw(snap, force)
         except NoMatches:  # mid re-layout or shutting down: the next frame draws
             pass
 
-    def _draw(self, snap: Snapshot) -> None:
+    def _draw(self, snap: Snapshot, force: bool = False) -> None:
         self.snap = snap
         if self.playing and snap.state != "diverged":
             snap.state = "running"
@@ -283,7 +283,7 @@ class NNPlayApp(App):
         for w in self.query(".pane"):
             if not w.region.area and w.parent is not None and isinstance(w.parent, TabPane):
                 continue  # hidden in an inactive tab: drawn when it is shown
-            if self.playing and snap.state != "diverged":
+            if self.playing and not force and snap.state != "diverged":
                 # While training, slow-changing panes redraw less often: the link and the GIL thank us.
                 if now - self._drawn_at.get(w.id, 0.0) < getattr(w, "live_interval", DEFAULT_LIVE_INTERVAL):
                     continue
