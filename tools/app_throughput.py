@@ -24,7 +24,7 @@ async def inapp(sec=3.0):
         return rate
 with threadpool_limits(1):
     ratios = []
-    for i in range(5):  # interleaved pairs: a noisy machine slows both sides of a pair alike
+    for _ in range(5):  # interleaved pairs: a noisy machine slows both sides of a pair alike
         h = headless(2.0); a = asyncio.run(inapp(2.0))
         ratios.append(a / h)
         print(f"headless {h:,.0f} steps/s  in-app {a:,.0f} steps/s  ratio {a/h:.2f}")

@@ -6,7 +6,6 @@ import asyncio
 import statistics
 import time
 
-import numpy as np
 from textual.app import App
 
 from scenarios.classify import ClassifyRun
@@ -23,7 +22,7 @@ async def main():
     run.step(2000)
     snap = run.snapshot()
     app = Bench()
-    async with app.run_test(size=(100, 56)) as pilot:
+    async with app.run_test(size=(100, 56)):
         view = app.query_one(FieldView)
         times = []
         for _ in range(50):
