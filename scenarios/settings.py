@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from engine.errors import NNPlayError
+from engine.textfile import read_text
 
 # The Playground's learning-rate ladder, extended below.
 LR_LADDER = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
@@ -198,12 +199,7 @@ def _line_of(text: str, key: str) -> int:
 def load_preset(path: str | Path, schemas: dict[str, Schema]) -> Preset:
     """Read a TOML preset: ``scenario``, optional ``seed`` and a ``[settings]`` table."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SettingError(f"{p}: no such preset file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SettingError(f"{p}: cannot read preset ({exc.__class__.__name__})") from None
+    text = read_text(p, "preset file", SettingError)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import NNPlayError
+from engine.textfile import read_text
 
 MIN_SIZE, MAX_SIZE = (20, 5), (1000, 500)
 MAX_STEPS = 10_000_000
@@ -366,13 +367,7 @@ def parse(text: str, path: str | Path = "<tape>") -> Tape:
 
 def load(path: str | Path) -> Tape:
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise TapeError(f"{p}: no such tape") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TapeError(f"{p}: cannot read tape ({exc.__class__.__name__})") from None
-    return parse(text, p)
+    return parse(read_text(p, "tape", TapeError), p)
 
 
 def check_builds(tape: Tape) -> None:

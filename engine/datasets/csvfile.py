@@ -14,6 +14,7 @@ from os import PathLike
 import numpy as np
 
 from ..errors import DataError
+from ..textfile import read_text
 
 _SEP = re.compile(r"[\s,;]+")
 
@@ -25,26 +26,12 @@ def _number(text: str) -> float | None:
         return None
 
 
-def _read_text(path, name: str) -> str:
-    try:
-        with open(path, encoding="utf-8-sig") as f:
-            return f.read()
-    except FileNotFoundError:
-        raise DataError(f"{name}: no such file") from None
-    except IsADirectoryError:
-        raise DataError(f"{name}: is a directory, not a CSV file") from None
-    except UnicodeDecodeError:
-        raise DataError(f"{name}: not a text file (cannot decode it as UTF-8)") from None
-    except OSError as exc:
-        raise DataError(f"{name}: cannot read it ({exc.strerror or exc})") from None
-
-
 def load_points(path: str | PathLike) -> tuple[np.ndarray, np.ndarray]:
     """``(x float32 (n, 1) or (n, 2), y float32 (n,))``; DataError naming file and line on bad input."""
     name = str(path)
     rows: list[list[float]] = []
     width = first = None  # column count and the line that set it (data row or header)
-    for lineno, line in enumerate(_read_text(path, name).splitlines(), start=1):
+    for lineno, line in enumerate(read_text(path, "file", DataError, name).splitlines(), start=1):
         line = line.split("#", 1)[0].strip()
         if not line:
             continue
