@@ -1,5 +1,5 @@
-"""In-app training throughput vs headless Run.step on the same workload (W1-like), same process,
-and key-press latency as the pilot sees it (inflated by Textual's idle wait; see key_latency.py).
+"""In-app training throughput vs headless Run.step on the same workload (W1-like), same process.
+Key latency is tools/key_latency.py's job.
 Run: uv run python tools/app_throughput.py"""
 import asyncio, time
 from threadpoolctl import threadpool_limits
@@ -30,21 +30,3 @@ with threadpool_limits(1):
         print(f"headless {h:,.0f} steps/s  in-app {a:,.0f} steps/s  ratio {a/h:.2f}")
     ratios.sort()
     print(f"median ratio {ratios[len(ratios) // 2]:.2f}")
-async def latency():
-    app = NNPlayApp(ClassifyRun, V, 0, autoplay=False)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause(0.3)
-        app.action_toggle_play()
-        await asyncio.sleep(1.0)
-        lat = []
-        for k in ["plus", "minus"] * 5:
-            t0 = time.perf_counter()
-            await pilot.press(k)
-            lat.append((time.perf_counter() - t0) * 1000)
-            await asyncio.sleep(0.2)
-        app.action_toggle_play()
-        await pilot.pause(0.2)
-        lat.sort()
-        print(f"key press to processed while training: median {lat[len(lat)//2]:.0f} ms, max {lat[-1]:.0f} ms")
-with threadpool_limits(1):
-    asyncio.run(latency())
