@@ -29,6 +29,7 @@ import numpy as np
 
 from . import backend
 from .init import as_rng
+from .history import History
 from .losses import BCEWithLogits
 
 SHUFFLED_COPY_BYTES = 32 << 20  # below this, one shuffled copy per epoch is cheaper than a gather per batch
@@ -103,7 +104,7 @@ class Trainer:
         self.last_loss = math.nan
         self.state = "ok"
         self.diverged_reason = ""
-        self.history: dict[str, list] = {k: [] for k in HISTORY_KEYS}
+        self.history = History()
         self.metrics: dict[str, float] = {}
         self._pos = self.n_train  # the first step shuffles
 
@@ -222,8 +223,7 @@ class Trainer:
         elif self.state == "ok" and not math.isfinite(train_loss):
             self._diverge(f"loss became {_word(train_loss)} at step {self.steps}")
         if self.state == "ok":
-            for key, value in record.items():
-                self.history[key].append(value)
+            self.history.append(record)
         self.metrics = record
         return record
 

@@ -2,39 +2,24 @@
 
 The app, ``nnplay train`` and playback all drive a :class:`Run` the same way:
 ``set``/``nudge`` a setting, ``action`` (reset, regenerate...), ``step(n)``,
-``snapshot()``. Live settings apply between steps; the others rebuild and say so.
+``snapshot(visible)``. What a setting change does is the setting's own
+``effect`` (live, new weights, new data); a change that fails leaves the run
+as it was.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from typing import Any, ClassVar, NamedTuple
-
-import numpy as np
+from typing import Any, ClassVar, Collection, NamedTuple
 
 from engine import backend
 from engine.optimizers import get_optimizer
 
-from .settings import LR_LADDER, REG_RATE_LADDER, Schema, Setting, SettingError
-from .snapshot import Snapshot
+from .settings import Effect, Schema, Setting, SettingError
+from .views import Curves, Snapshot, Status, Weights
 
-OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "rmsprop", "adagrad", "adadelta")
-
-
-def lr_setting(default: float) -> Setting:
-    return Setting("lr", float, default, "learning rate", choices=LR_LADDER, lo=1e-6, hi=10.0, live=True, keys=("+", "-"))
-
-
-def optimizer_setting(default: str = "sgd") -> Setting:
-    return Setting("optimizer", str, default, "optimizer (keeps the weights)", choices=OPTIMIZERS, live=True, keys=("o", "O"))
-
-
-def regularization_settings() -> tuple[Setting, Setting]:
-    return (
-        Setting("regularization", str, "none", "weight penalty", choices=("none", "l1", "l2"), live=True, keys=("g", "G")),
-        Setting("reg_rate", float, 0.0, "regularization rate", choices=REG_RATE_LADDER, lo=0.0, hi=10.0, live=True, keys=("r", "R")),
-    )
+HISTORY_POINTS = 512  # at most this many evaluations go into a learning-curve view, however long the run
 
 
 class KeyAction(NamedTuple):
@@ -47,7 +32,11 @@ class KeyAction(NamedTuple):
 
 
 class Run:
-    """Base class: subclasses set ``name``, ``description``, ``schema`` and implement ``build``/``snapshot``."""
+    """Base class: subclasses set ``name``, ``description``, ``schema``, ``panes`` and build data and model.
+
+    Each pane name in ``panes`` has a ``view_<name>()`` method returning its
+    typed view; ``snapshot(visible)`` calls only those asked for.
+    """
 
     name: ClassVar[str] = ""
     description: ClassVar[str] = ""
@@ -57,16 +46,17 @@ class Run:
     panes: tuple[str, ...] = ()  # what the app shows, most important first
     main_panes: ClassVar[int] = 1  # how many of them share the big middle column
 
-    def __init__(self, values: dict[str, Any] | None = None, seed: int = 0):
+    def __init__(self, values: dict[str, Any] | None = None, seed: int = 0, *,
+                 data_seed: int | None = None, weight_seed: int | None = None):
         self.values = self.schema.defaults()
         for k, v in (values or {}).items():
             self.values[k] = self.schema[k].parse(v)
         self.seed = int(seed)
-        self.data_seed = self.seed
-        self.weight_seed = self.seed
+        self.data_seed = self.seed if data_seed is None else int(data_seed)
+        self.weight_seed = self.seed if weight_seed is None else int(weight_seed)
         self.notice = ""
         self._rate = 0.0
-        self._rate_mark = (time.perf_counter(), 0)
+        self._rate_mark: tuple[object, float, int] = (None, 0.0, 0)
         self._last_eval_step = -1
         self.build_data()
         self.build_model()
@@ -77,9 +67,6 @@ class Run:
 
     def build_model(self) -> None:
         """Create ``self.model`` and ``self.trainer`` with fresh weights from ``self.weight_seed``."""
-        raise NotImplementedError
-
-    def fill_snapshot(self, snap: Snapshot) -> None:
         raise NotImplementedError
 
     def steps_per_epoch(self) -> int:
@@ -97,41 +84,75 @@ class Run:
         """What ``nnplay train`` runs when neither --steps nor --epochs is given."""
         return 100 * self.steps_per_epoch()
 
-    # -- settings ---------------------------------------------------------
-    DATA_SETTINGS: ClassVar[frozenset[str]] = frozenset()
+    def cycle_values(self, setting: Setting) -> tuple | None:
+        """The values a key may cycle a string setting through now (None: all of them)."""
+        return None
 
+    def data_note(self) -> str:
+        """A standing remark about the data, shown under the panes."""
+        return ""
+
+    def state_arrays(self) -> dict:
+        """Arrays beyond weights and history that a saved state needs to show the run again."""
+        return {}
+
+    def restore_arrays(self, arrays: dict) -> None:
+        pass
+
+    # -- settings ---------------------------------------------------------
     def set(self, name: str, value: Any) -> str:
-        """Change one setting (a string or a typed value); returns the notice to show."""
+        """Change one setting (a string or a typed value); returns the notice to show.
+
+        If the rebuild it causes fails (a CSV that does not load, data that are
+        not there) the old value is restored and the run is as it was.
+        """
         setting = self.schema[name]
         value = setting.parse(value)
-        if self.values[name] == value:
+        old = self.values[name]
+        if old == value:
             return ""
         self.values[name] = value
         shown = f"{name} = {setting.format(value)}"
-        if setting.live:
-            self.apply_live(name)
-            self.notice = shown
-        elif name in self.DATA_SETTINGS:
-            self.build_data()
-            self.build_model()
-            self.notice = f"{shown}: new data, new weights"
-        else:
-            self.build_model()
-            self.notice = f"{shown}: new weights"
+        try:
+            self._apply(setting, value)
+        except Exception:
+            self.values[name] = old
+            if setting.effect is not Effect.LIVE:
+                self._restore_after_failed_rebuild(setting)
+            raise
+        self.notice = {Effect.LIVE: shown, Effect.WEIGHTS: f"{shown}: new weights",
+                       Effect.DATA: f"{shown}: new data, new weights"}[setting.effect]
         return self.notice
 
-    def nudge(self, name: str, direction: int) -> str:
-        setting = self.schema[name]
-        return self.set(name, setting.nudge(self.values[name], direction))
+    def _apply(self, setting: Setting, value: Any) -> None:
+        if setting.effect is Effect.LIVE:
+            if setting.apply is not None:
+                setting.apply(self, value)
+        elif setting.effect is Effect.DATA:
+            self.build_data()
+            self.build_model()
+        else:
+            self.build_model()
 
-    def apply_live(self, name: str) -> None:
-        t = self.trainer
-        if name == "lr":
-            t.optimizer.lr = self.values["lr"]
-        elif name == "batch":
-            t.batch_size = self.values["batch"]
-        elif name in ("optimizer", "regularization", "reg_rate"):
-            t.optimizer = self.make_optimizer()
+    def _restore_after_failed_rebuild(self, setting: Setting) -> None:
+        """Rebuild from the restored values (data only if the data may have been touched)."""
+        if setting.effect is Effect.DATA:
+            self.build_data()
+        self.build_model()
+
+    def nudge(self, name: str, direction: int) -> str:
+        """The key for a setting: the next value, or a notice saying it is already at the end."""
+        setting = self.schema[name]
+        cur = self.values[name]
+        new = setting.nudge(cur, direction, self.cycle_values(setting))
+        if new == cur:
+            end = "highest" if direction > 0 else "lowest"
+            self.notice = f"{name} is already at its {end} value ({setting.format(cur)})"
+            return self.notice
+        return self.set(name, new)
+
+    def set_lr(self, lr: float) -> None:
+        self.trainer.optimizer.lr = lr
 
     def make_optimizer(self):
         v = self.values
@@ -172,10 +193,12 @@ class Run:
         while done < n and t.state != "diverged":
             to_boundary = interval - (t.steps % interval)
             k = min(n - done, to_boundary)
-            t.step(k)
-            done += k
+            ran = t.step(k)
+            done += ran
             if t.steps % interval == 0 or t.state == "diverged":
                 self.evaluate()
+            if ran < k:
+                break
         return done
 
     def evaluate(self) -> None:
@@ -184,43 +207,58 @@ class Run:
             self._last_eval_step = self.trainer.steps
 
     def measure_rate(self) -> float:
-        """Steps per second since the last call (the app calls it once per frame)."""
+        """Steps per second since the last call (the app calls it once per frame); 0 after a rebuild."""
         now = time.perf_counter()
-        t0, s0 = self._rate_mark
-        if now - t0 >= 0.5:
-            self._rate = (self.trainer.steps - s0) / (now - t0)
-            self._rate_mark = (now, self.trainer.steps)
+        trainer, t0, s0 = self._rate_mark
+        if trainer is not self.trainer:  # new weights: a new count starts
+            self._rate_mark, self._rate = (self.trainer, now, self.trainer.steps), 0.0
+        elif now - t0 >= 0.5:
+            self._rate = max(0.0, (self.trainer.steps - s0) / (now - t0))
+            self._rate_mark = (self.trainer, now, self.trainer.steps)
         return self._rate
 
-    def metrics(self) -> dict[str, float]:
-        h = self.trainer.history
-        out = {}
-        for k in ("train_loss", "test_loss", "train_acc", "test_acc"):
-            if h.get(k):
-                val = h[k][-1]
-                if val is not None and not math.isnan(val):  # NaN: not measured (no test set, regression)
-                    out[k] = float(val)
-        return out
-
-    def snapshot(self) -> Snapshot:
+    # -- what the UI draws ----------------------------------------------------
+    def status(self, playing: bool = False) -> Status:
         t = self.trainer
         if t.steps and self._last_eval_step < 0:
             self.evaluate()
-        snap = Snapshot(
-            scenario=self.name,
-            step=t.steps,
-            epoch=float(t.epoch),
-            examples_seen=int(t.examples_seen),
-            steps_per_sec=self._rate,
-            state="diverged" if self.diverged else "paused",
+        h = t.history
+        state = "diverged" if self.diverged else ("running" if playing else "paused")
+        return Status(
+            scenario=self.name, state=state, step=t.steps, epoch=float(t.epoch),
+            examples_seen=int(t.examples_seen), steps_per_sec=self._rate if playing else 0.0,
+            lr=float(t.optimizer.lr), device=backend.device,
+            train_loss=h.last("train_loss"), test_loss=h.last("test_loss"),
+            train_acc=h.last("train_acc"), test_acc=h.last("test_acc"),
             message=self.divergence_message() if self.diverged else self.notice,
-            lr=float(t.optimizer.lr),
-            device=backend.device,
-            metrics=self.metrics(),
-            history={k: np.asarray([np.nan if x is None else x for x in v], dtype=np.float64) for k, v in t.history.items()},
+            data_note=self.data_note(),
         )
-        self.fill_snapshot(snap)
-        return snap
+
+    def metrics(self) -> dict[str, float]:
+        """The latest measured losses and accuracies (what ``nnplay train`` reports)."""
+        return self.status().metrics()
+
+    def snapshot(self, visible: Collection[str] | None = None, playing: bool = False) -> Snapshot:
+        """The status and the views of the panes in ``visible`` (all of ``panes`` when None)."""
+        names = self.panes if visible is None else [p for p in self.panes if p in visible]
+        return Snapshot(self.status(playing), {n: self.view(n) for n in names})
+
+    def view(self, name: str):
+        return getattr(self, f"view_{name}")()
+
+    def curves(self, keys: tuple[str, ...], title: str) -> Curves:
+        return Curves(self.trainer.history.arrays(max_points=HISTORY_POINTS), keys, title)
+
+    def view_loss(self) -> Curves:
+        return self.curves(("train_loss", "test_loss"), "loss")
+
+    def view_accuracy(self) -> Curves:
+        return self.curves(("train_acc", "test_acc"), "accuracy")
+
+    def view_weights(self) -> Weights:
+        """Each dense layer's weight matrix (inputs down, outputs across)."""
+        ws = [w for w in self.model.get_weights() if w.ndim == 2]
+        return Weights(tuple((f"W{i + 1} {w.shape[0]}×{w.shape[1]}", w) for i, w in enumerate(ws)))
 
     def divergence_message(self) -> str:
         return (

@@ -11,33 +11,19 @@ Scoring all 10,000 test images every few steps would stall a live app, so the
 train metrics on ``TRAIN_EVAL_SIZE`` evenly spaced training images.
 :meth:`MnistRun.final_metrics` scores the whole test set (for ``nnplay train``).
 
-``snap.images``: first-layer weights, signed, as ``(title, array)``: 28×28 images
-of ``N_UNITS`` hidden units (MLP) or the first conv layer's filters (CNN).
-
-``snap.extra`` keys:
-
-* ``digits``: list of dicts, one per grid digit (the first ``N_DIGITS`` of the
-  validation sample): ``index`` (grid position), ``image`` (28×28 float 0..1),
-  ``label`` (int), ``top3`` (list of ``(digit, probability)``, best first),
-  ``correct`` (bool: top-1 equals label), ``selected`` (bool).
-* ``confusion``: 10×10 int64 on the validation sample (rows true, cols predicted);
-  ``class_names``: ``["0", ..., "9"]``.
-* ``activations``: for the selected digit, a list of dicts ``name`` (str),
-  ``kind`` (``"maps"``: array (C, H, W); ``"vector"``: array (n,); ``"probs"``:
-  the 10 softmax outputs), ``data`` (float32 host array).
-* ``selected_digit``: ``{"index", "label", "image", "probs"}`` for that digit.
-* ``filters_title``: what ``snap.images`` holds.
-* ``data_source``: ``"full"`` or ``"subset"``; ``data_note``: one line saying
-  which data is in use (with how to get the full set when it is the subset).
-* ``ms_per_example``: training time per example, smoothed (NaN before any step).
-* ``val_size``, ``train_size``, ``test_size``: image counts; ``model_summary``: one line.
+Views: ``digits`` (a grid of validation digits with top-3 predictions and the
+data in use), ``filters`` (first-layer weights as 28×28 images, or the first
+conv layer's filters), ``activations`` (each stage's output for the selected
+digit), ``confusion`` (on the validation sample, once per evaluation), ``draw``,
+``loss``, ``accuracy``. Costly ones are cached per step, so a frame that finds
+the model unchanged recomputes nothing.
 """
 
 from __future__ import annotations
 
 import math
-import os
 import time
+from dataclasses import replace
 
 import numpy as np
 
@@ -49,9 +35,12 @@ from engine.losses import get_loss, softmax
 from engine.model import Sequential
 from engine.trainer import Trainer
 
-from .base import KeyAction, Run, lr_setting, optimizer_setting, regularization_settings
-from .classify import common_view_settings
-from .settings import BATCH_LADDER, Schema, Setting
+from . import mnist_data
+from .base import KeyAction, Run
+from .common import batch_setting, lr_setting, optimizer_setting, regularization_settings, speed_setting
+from .drawn import center_digit
+from .settings import Effect, Schema, Setting
+from .views import Activation, Activations, Confusion, Digit, Digits, Drawing, Images
 
 VAL_SIZE = 1000
 TRAIN_EVAL_SIZE = 1000
@@ -59,62 +48,32 @@ EVAL_INTERVAL = 100  # steps between validation evaluations
 DECAY_EVERY = 50  # steps between updates of a decaying learning rate
 N_DIGITS = 15  # test digits in the grid: few enough to draw each one larger
 N_UNITS = 16
-CLASS_NAMES = [str(d) for d in range(10)]
+CLASS_NAMES = tuple(str(d) for d in range(10))
 HIDDEN_PRESETS = ((32,), (64,), (128,), (256,), (128, 64), (256, 128))
 DECAY_LADDER = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0)
 CHANNEL_PRESETS = ((4, 8), (8, 16), (16, 32), (32, 64), (8,), (8, 16, 32))
 
 SCHEMA = Schema(
     (
-        Setting("model", str, "mlp", "mlp (dense) or cnn (convolutional)", choices=("mlp", "cnn"), keys=("n",)),
+        Setting("model", str, "mlp", "mlp (dense) or cnn (convolutional)", values=("mlp", "cnn"), keys=("n",)),
         Setting("hidden", tuple, (128,), "MLP hidden layer sizes", item=int, lo=1, hi=2048, min_len=0, max_len=4,
-                choices=HIDDEN_PRESETS, cycle=True, keys=("h", "H")),
+                ladder=HIDDEN_PRESETS, keys=("h", "H")),
         Setting("channels", tuple, (8, 16), "CNN channels per 5×5 conv + 2×2 pool block", item=int, lo=1, hi=128,
-                min_len=1, max_len=3, choices=CHANNEL_PRESETS, cycle=True, keys=("l", "L")),
+                min_len=1, max_len=3, ladder=CHANNEL_PRESETS, keys=("l", "L")),
         Setting("cnn_dense", tuple, (), "CNN dense ReLU layers before the 10 outputs (empty: none)", item=int,
-                lo=1, hi=2048, min_len=0, max_len=2),
+                lo=1, hi=2048, min_len=0, max_len=2, show=lambda v: ",".join(map(str, v)) or "none"),
         lr_setting(0.001),
-        Setting("lr_decay", float, 1.0, "learning rate × this per epoch (1 = constant)", choices=DECAY_LADDER,
-                lo=0.1, hi=1.0, live=True, keys=("y", "Y")),
-        Setting("batch", int, 32, "batch size", choices=BATCH_LADDER, lo=1, hi=1024, live=True, keys=("b", "B")),
+        Setting("lr_decay", float, 1.0, "learning rate × this per epoch (1 = constant)", Effect.LIVE,
+                ladder=DECAY_LADDER, lo=0.1, hi=1.0, keys=("y", "Y"), apply=lambda run, v: run.set_lr(run.values["lr"])),
+        batch_setting(32, 1024),
         optimizer_setting("adam"),
         *regularization_settings(),
         Setting("data", str, "auto", "auto (full MNIST if found, else the bundled subset), subset or full",
-                choices=("auto", "subset", "full"), keys=("u",)),
-        *common_view_settings(),
+                Effect.DATA, values=("auto", "subset", "full"), keys=("u",)),
+        speed_setting(),
     ),
     scenario="mnist",
 )
-
-_loaded: dict[tuple, mnist.MnistData] = {}
-
-
-def load_data(mode: str) -> mnist.MnistData:
-    """MNIST for ``data=mode``, cached per process (the full set takes ~0.3 s to read)."""
-    key = (mode, os.environ.get(mnist.ENV_DIR, ""), str(mnist.cache_dir()))
-    if key not in _loaded:
-        if mode == "subset":
-            _loaded[key] = mnist.load_subset()
-        elif mode == "full":
-            try:
-                _loaded[key] = mnist.load(download=False)
-            except DataError as exc:
-                raise DataError(f"data=full: {exc}") from None
-        else:
-            _loaded[key] = mnist.load_or_subset(download=False)
-    return _loaded[key]
-
-
-def data_note(data: mnist.MnistData, mode: str) -> str:
-    counts = f"{len(data.train_labels):,} train / {len(data.test_labels):,} test"
-    if data.source == "full":
-        return f"full MNIST ({counts})"
-    if mode == "subset":
-        return f"bundled subset ({counts}), chosen with data=subset"
-    note = f"bundled subset ({counts}): set {mnist.ENV_DIR} for the full 60,000"
-    if os.environ.get(mnist.ENV_DIR):  # the user pointed somewhere and it did not work: say why
-        note += f" ({data.note.removeprefix('using the bundled MNIST subset: ')})"
-    return note
 
 
 # ---------------------------------------------------------------- models
@@ -147,45 +106,6 @@ def build_cnn(channels: tuple[int, ...], seed: int, dense: tuple[int, ...] = ())
     return Sequential(layers)
 
 
-# ---------------------------------------------------------------- drawn digits
-
-
-def _resize(a: np.ndarray, h: int, w: int) -> np.ndarray:
-    """Bilinear resize of a 2D array (sampling at pixel centres)."""
-    def coords(n_out, n_in):
-        x = np.clip((np.arange(n_out) + 0.5) * n_in / n_out - 0.5, 0, n_in - 1)
-        i0 = np.floor(x).astype(np.intp)
-        i1 = np.minimum(i0 + 1, n_in - 1)
-        return i0, i1, x - i0
-
-    r0, r1, fr = coords(h, a.shape[0])
-    c0, c1, fc = coords(w, a.shape[1])
-    top = a[r0][:, c0] * (1 - fc) + a[r0][:, c1] * fc
-    bottom = a[r1][:, c0] * (1 - fc) + a[r1][:, c1] * fc
-    return top * (1 - fr[:, None]) + bottom * fr[:, None]
-
-
-def center_digit(img: np.ndarray) -> np.ndarray:
-    """Normalise a drawing the way MNIST was made: ink fitted into 20×20, centre of mass at the middle."""
-    a = np.clip(np.asarray(img, dtype=np.float64), 0.0, 1.0)
-    ink = a > 0.05
-    if not ink.any():
-        return np.zeros((28, 28), dtype=np.float32)
-    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-    crop = a[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-    scale = 20.0 / max(crop.shape)
-    h, w = max(1, round(crop.shape[0] * scale)), max(1, round(crop.shape[1] * scale))
-    small = np.clip(_resize(crop, h, w), 0.0, 1.0)
-    total = small.sum()
-    cy = (small.sum(axis=1) @ np.arange(h)) / total
-    cx = (small.sum(axis=0) @ np.arange(w)) / total
-    top, left = int(round(13.5 - cy)), int(round(13.5 - cx))
-    top, left = min(max(top, 0), 28 - h), min(max(left, 0), 28 - w)
-    out = np.zeros((28, 28), dtype=np.float32)
-    out[top : top + h, left : left + w] = small
-    return out
-
-
 # ---------------------------------------------------------------- the run
 
 
@@ -193,11 +113,10 @@ class MnistRun(Run):
     name = "mnist"
     description = "Handwritten digits with an MLP or a CNN; draw your own digit"
     schema = SCHEMA
-    DATA_SETTINGS = frozenset({"data"})
     actions = {"reset": "new random weights", "regenerate": "another validation sample and digit grid, new weights"}
     key_actions = (KeyAction("]", "next_digit", "activations of the next test digit"),
                    KeyAction("[", "previous_digit", "activations of the previous test digit"))
-    panes = ("digits", "draw", "loss", "accuracy", "confusion", "filters", "activations", "controls")
+    panes = ("digits", "draw", "loss", "accuracy", "confusion", "filters", "activations")
     main_panes = 2  # the drawing canvas gets room under the test digits
 
     def __init__(self, values=None, seed=0):
@@ -211,8 +130,8 @@ class MnistRun(Run):
     # -- data and model ---------------------------------------------------
     def build_data(self) -> None:
         mode = self.values["data"]
-        d = self.data = load_data(mode)
-        self.data_note = data_note(d, mode)
+        d = self.data = mnist_data.load_data(mode)
+        self._data_note = mnist_data.data_note(d, mode)
         rng = np.random.default_rng(self.data_seed)
         pick = np.sort(rng.choice(len(d.test_labels), min(VAL_SIZE, len(d.test_labels)), replace=False))
         self.val_images, self.val_labels = d.test_images[pick], d.test_labels[pick]
@@ -225,7 +144,7 @@ class MnistRun(Run):
     def download_data(self, progress) -> str:
         """Fetch full MNIST into the user cache (SHA-256 checked); ``progress`` returning False cancels."""
         where = mnist.download_files(progress=progress)
-        _loaded.clear()  # what data=auto finds has changed
+        mnist_data.forget()
         return str(where)
 
     def prepare(self, x):
@@ -260,14 +179,17 @@ class MnistRun(Run):
         self._last_eval_step = -1
         self.evaluate()
 
-    def set(self, name, value):
-        """As Run.set, but a failed data switch (data=full without the files) keeps the old setting."""
-        old = self.values.get(name)
-        try:
-            return super().set(name, value)
-        except DataError:
-            self.values[name] = old
-            raise
+    def data_note(self) -> str:
+        return self._data_note
+
+    def nudge(self, name: str, direction: int) -> str:
+        """The MLP's and the CNN's shape keys say so when the other model is open, instead of rebuilding it."""
+        model = self.values["model"]
+        if (name, model) in (("hidden", "cnn"), ("channels", "mlp")):
+            other = "channels (l/L)" if model == "cnn" else "hidden sizes (h/H)"
+            self.notice = f"{name} shapes the {'MLP' if name == 'hidden' else 'CNN'}: this {model.upper()} has {other}; n switches model"
+            return self.notice
+        return super().nudge(name, direction)
 
     def eval_interval(self) -> int:
         return EVAL_INTERVAL
@@ -285,8 +207,7 @@ class MnistRun(Run):
         return f"{v['model'].upper()} {shape} ({self.model.n_params():,} params)"
 
     # -- training with timing ------------------------------------------------
-    def apply_live(self, name: str) -> None:
-        super().apply_live(name)
+    def set_lr(self, lr: float) -> None:
         self._decay_lr()
 
     def _decay_lr(self) -> None:
@@ -387,74 +308,64 @@ class MnistRun(Run):
         np.add.at(m, (self.val_labels.astype(np.intp), pred), 1)
         return m
 
-    def digits(self) -> list[dict]:
+    def digits(self) -> tuple[Digit, ...]:
         probs = self.probabilities(self.grid_images)
         top = np.argsort(-probs, axis=1)[:, :3]
-        out = []
-        for i, (img, label) in enumerate(zip(self.grid_images, self.grid_labels)):
-            out.append({
-                "index": i,
-                "image": img.astype(np.float32) / 255.0,
-                "label": int(label),
-                "top3": [(int(k), float(probs[i, k])) for k in top[i]],
-                "correct": bool(top[i, 0] == label),
-            })
-        return out
+        return tuple(
+            Digit(i, img.astype(np.float32) / 255.0, int(label), tuple((int(k), float(probs[i, k])) for k in top[i]))
+            for i, (img, label) in enumerate(zip(self.grid_images, self.grid_labels))
+        )
 
-    def activations(self) -> list[dict]:
-        """Each stage's output for the selected digit: input, hidden layers / feature maps, probabilities."""
+    def activations(self) -> tuple[tuple[Activation, ...], np.ndarray]:
+        """Each stage's output for the selected digit: input, hidden layers / feature maps; and the probabilities."""
         img = self.grid_images[self.selected]
         logits = self.model.forward(self.prepare(img[None]))
-        probs = backend.to_host(softmax(logits))[0]
-        out = [{"name": "input 28×28", "kind": "maps", "data": (img.astype(np.float32) / 255.0)[None]}]
+        probs = backend.to_host(softmax(logits))[0].astype(np.float32)
+        out = [Activation("input 28×28", "maps", (img.astype(np.float32) / 255.0)[None])]
         layers, n_conv, n_dense, n_pool = self.model.layers, 0, 0, 0
         for i, layer in enumerate(layers):
-            data = np.asarray(backend.to_host(layer.out)[0], dtype=np.float32)
+            data = np.array(backend.to_host(layer.out)[0], dtype=np.float32)
             if isinstance(layer, ReLU) and isinstance(layers[i - 1], Conv2D):
                 n_conv += 1
-                out.append({"name": f"conv{n_conv} ReLU {'×'.join(map(str, data.shape))}", "kind": "maps", "data": data})
+                out.append(Activation(f"conv{n_conv} ReLU {'×'.join(map(str, data.shape))}", "maps", data))
             elif isinstance(layer, ReLU):
                 n_dense += 1
-                out.append({"name": f"hidden{n_dense} ReLU ({data.shape[0]})", "kind": "vector", "data": data})
+                out.append(Activation(f"hidden{n_dense} ReLU ({data.shape[0]})", "vector", data))
             elif isinstance(layer, MaxPool2D):
                 n_pool += 1
-                out.append({"name": f"pool{n_pool} {'×'.join(map(str, data.shape))}", "kind": "maps", "data": data})
-        out.append({"name": "output (softmax)", "kind": "probs", "data": probs.astype(np.float32)})
-        return out
+                out.append(Activation(f"pool{n_pool} {'×'.join(map(str, data.shape))}", "maps", data))
+        return tuple(out), probs
 
-    def filters(self) -> tuple[str, list[tuple[str, np.ndarray]]]:
+    def filters(self) -> Images:
         first = self.model.layers[0]
         w = backend.to_host(first.params["W"])
         if isinstance(first, Conv2D):
             kh, kw = first.kernel
-            return (f"conv1 filters {kh}×{kw} ({w.shape[0]})",
-                    [(f"filter {k + 1}", w[k, 0].copy()) for k in range(w.shape[0])])
+            return Images(f"conv1 filters {kh}×{kw} ({w.shape[0]})",
+                              tuple((f"filter {k + 1}", w[k, 0].copy()) for k in range(w.shape[0])))
         units = min(N_UNITS, w.shape[1])
-        return (f"first-layer weights, {units} of {w.shape[1]} units (28×28)",
-                [(f"unit {j + 1}", w[:, j].reshape(28, 28).copy()) for j in range(units)])
+        return Images(f"first-layer weights, {units} of {w.shape[1]} units (28×28)",
+                          tuple((f"unit {j + 1}", w[:, j].reshape(28, 28).copy()) for j in range(units)))
 
-    def fill_snapshot(self, snap) -> None:
+    # -- views -------------------------------------------------------------------
+    def view_digits(self) -> Digits:
+        digits = tuple(replace(d, selected=d.index == self.selected) for d in self._cached("digits", self.digits))
+        return Digits(digits, self.data.source, self._data_note, self.ms_per_example())
+
+    def view_filters(self) -> Images:
+        return self._cached("filters", self.filters)
+
+    def view_activations(self) -> Activations:
+        layers, probs = self._cached("activations", self.activations, self.selected)
+        sel = self.selected
+        top = tuple((int(k), float(probs[k])) for k in np.argsort(-probs)[:3])
+        digit = Digit(sel, layers[0].data[0], int(self.grid_labels[sel]), top, True)
+        return Activations(digit, layers, probs)
+
+    def view_confusion(self) -> Confusion:
         # Once per evaluation, like the accuracy it explains: 1,000 images is too many for every frame.
-        snap.extra["confusion"] = self._cached("confusion", self.confusion, self._last_eval_step, every_step=False)
-        snap.extra["class_names"] = CLASS_NAMES
-        digits = self._cached("digits", self.digits)
-        snap.extra["digits"] = [dict(d, selected=d["index"] == self.selected) for d in digits]
-        acts = self._cached("activations", self.activations, self.selected)
-        snap.extra["activations"] = acts
-        snap.extra["selected_digit"] = {
-            "index": self.selected,
-            "label": int(self.grid_labels[self.selected]),
-            "image": acts[0]["data"][0],
-            "probs": acts[-1]["data"],
-        }
-        title, images = self._cached("filters", self.filters)
-        snap.extra["filters_title"] = title
-        snap.images = images
-        snap.extra["data_source"] = self.data.source
-        snap.extra["data_note"] = self.data_note
-        snap.extra["ms_per_example"] = self.ms_per_example()
-        snap.extra["val_size"] = len(self.val_labels)
-        snap.extra["train_size"] = len(self.data.train_labels)
-        snap.extra["test_size"] = len(self.data.test_labels)
-        snap.extra["model_summary"] = self.model_summary()
+        m = self._cached("confusion", self.confusion, self._last_eval_step, every_step=False)
+        return Confusion(m, CLASS_NAMES)
 
+    def view_draw(self) -> Drawing:
+        return Drawing(self.trainer.steps)

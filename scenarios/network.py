@@ -8,7 +8,7 @@ from engine import backend
 from engine.layers import Dense, activation
 from engine.model import Sequential
 
-from .snapshot import NetworkView
+from .views import Network
 
 HIDDEN_ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")
 
@@ -49,16 +49,18 @@ def neuron_outputs(model: Sequential, x) -> list[np.ndarray]:
     return result
 
 
-def network_view(model: Sequential, input_names, act: str, thumbs_in: list[np.ndarray], thumbs_layers: list[list[np.ndarray]], selected=None) -> NetworkView:
+def network_view(model: Sequential, input_names, act, thumbs_in, thumbs_layers, selected=None) -> Network:
+    """``act``: one hidden activation name, or one per hidden layer."""
     dense = dense_layers(model)
-    return NetworkView(
-        input_names=list(input_names),
-        layer_sizes=[dense[0].params["W"].shape[0]] + [d.params["W"].shape[1] for d in dense],
+    acts = (act,) * (len(dense) - 1) if isinstance(act, str) else tuple(act)
+    return Network(
+        input_names=tuple(input_names),
+        layer_sizes=(dense[0].params["W"].shape[0], *(d.params["W"].shape[1] for d in dense)),
         # copies: on the CPU to_host is a view, and training updates weights in place while the UI draws
-        weights=[np.array(backend.to_host(d.params["W"])) for d in dense],
-        biases=[np.array(backend.to_host(d.params["b"])).ravel() for d in dense],
-        thumbnails=[thumbs_in] + thumbs_layers,
-        activations=[act] * (len(dense) - 1) + ["out"],
+        weights=tuple(np.array(backend.to_host(d.params["W"])) for d in dense),
+        biases=tuple(np.array(backend.to_host(d.params["b"])).ravel() for d in dense),
+        thumbnails=(tuple(thumbs_in), *(tuple(t) for t in thumbs_layers)),
+        activations=(*acts, "out"),
         selected=selected,
     )
 

@@ -12,17 +12,11 @@ path is (m, b) after every step, so the learning rate, the batch size and the
 optimizer visibly change the walk. Too large a rate overshoots and diverges
 (the trainer's ``diverged`` state).
 
-Snapshot extras:
-
-- ``extra["curve"]``: ``x``, ``y`` (n,) data; ``fit_x``, ``fit_y`` (FIT_SAMPLES,) the model's
-  curve in data units; ``neurons``: list of (FIT_SAMPLES,) arrays, each neuron of
-  ``neuron_layer`` rescaled into ``ylim`` (shape, not scale; empty unless ``show_neurons``);
-  ``best_y``: the least-squares line at ``fit_x`` (line mode) or None; ``xlim``, ``ylim``;
-  ``title``.
-- ``extra["landscape"]`` (line mode): ``path`` (k, 2) float array of (m, b), oldest first,
-  the last row the current weights (at most PATH_LEN rows); ``minimum`` (m*, b*) the
-  least-squares solution; ``min_loss``; ``current`` (m, b) or None when non-finite.
-  ``snap.field`` holds log10(loss + floor) over the grid: columns are m, rows b (top = largest).
+Views: ``curve`` (a CurveFit: the data, the model's curve in data units and,
+with ``show_neurons``, each neuron of ``neuron_layer`` rescaled into the plot:
+shape, not scale); ``landscape`` (line mode: log10(loss + floor) over (m, b),
+columns m, rows b with the top the largest, and the path, oldest first, at most
+PATH_LEN rows); ``network``, ``weights``, ``loss``.
 """
 
 from __future__ import annotations
@@ -38,11 +32,11 @@ from engine.losses import get_loss
 from engine.model import Sequential
 from engine.trainer import Trainer
 
-from .base import KeyAction, Run, lr_setting, optimizer_setting
-from .classify import common_view_settings
+from .base import KeyAction, Run
+from .common import batch_setting, lr_setting, optimizer_setting, speed_setting
 from .network import HIDDEN_ACTIVATIONS, LayerEdits, build_mlp, network_view, neuron_outputs
-from .settings import BATCH_LADDER, Schema, Setting, SettingError
-from .snapshot import Field2D
+from .settings import Effect, Schema, Setting, SettingError
+from .views import CurveFit, Field, Landscape
 
 MODES = ("curve", "line")
 DATASETS = curves.NAMES + ("csv",)
@@ -55,29 +49,30 @@ GRID = 121  # landscape resolution (odd: the minimum sits on the centre sample)
 BOX = 1.5  # landscape half-width, in units of the data's spread (see _landscape_box)
 PATH_LEN = 2000
 THUMB = 16
-CURVE_PANES = ("curve", "network", "loss", "weights", "controls")
-LINE_PANES = ("landscape", "curve", "loss", "controls")
+CURVE_PANES = ("curve", "network", "loss", "weights")
+LINE_PANES = ("landscape", "curve", "loss")
 
 SCHEMA = Schema(
     (
         Setting("mode", str, "curve", "curve: a network fits the points; line: y = m·x + b on its loss landscape",
-                choices=MODES, keys=("c",)),
-        Setting("dataset", str, "xsinx", "data set", choices=DATASETS, keys=("D",)),
-        Setting("csv", str, "", "CSV file of x,y rows (dataset=csv)"),
-        Setting("noise", float, 0.1, "noise, relative to the curve's size", choices=NOISE_LADDER, lo=0.0,
+                Effect.DATA, values=MODES, keys=("c",)),
+        Setting("dataset", str, "xsinx", "data set", Effect.DATA, values=DATASETS, keys=("D",)),
+        Setting("csv", str, "", "CSV file of x,y rows (dataset=csv)", Effect.DATA),
+        Setting("noise", float, 0.1, "noise, relative to the curve's size", Effect.DATA, ladder=NOISE_LADDER, lo=0.0,
                 hi=curves.NOISE_MAX, keys=("n", "N")),
-        Setting("points", int, 100, "number of points", choices=POINTS_LADDER, lo=2, hi=MAX_POINTS, keys=("i", "I")),
+        Setting("points", int, 100, "number of points", Effect.DATA, ladder=POINTS_LADDER, lo=2, hi=MAX_POINTS,
+                keys=("i", "I")),
         Setting("layers", tuple, (8, 8), "hidden layer sizes (curve mode)", item=int, lo=1, hi=MAX_NEURONS,
                 max_len=MAX_LAYERS),
-        Setting("activation", str, "tanh", "hidden activation", choices=HIDDEN_ACTIVATIONS, keys=("a", "A")),
+        Setting("activation", str, "tanh", "hidden activation", values=HIDDEN_ACTIVATIONS, keys=("a", "A")),
         lr_setting(0.1),
-        Setting("batch", int, 10, "batch size", choices=BATCH_LADDER, lo=1, hi=MAX_POINTS, live=True, keys=("b", "B")),
+        batch_setting(10, MAX_POINTS),
         optimizer_setting("sgd"),
-        Setting("show_neurons", bool, False, "draw each neuron of neuron_layer as a faint curve", live=True,
+        Setting("show_neurons", bool, False, "draw each neuron of neuron_layer as a faint curve", Effect.LIVE,
                 keys=("u",)),
-        Setting("neuron_layer", int, 1, "hidden layer whose neurons are drawn (1 = first)", lo=1, hi=MAX_LAYERS,
-                live=True, keys=("l", "L")),
-        *common_view_settings(),
+        Setting("neuron_layer", int, 1, "hidden layer whose neurons are drawn (1 = first)", Effect.LIVE, lo=1,
+                hi=MAX_LAYERS, keys=("l", "L")),
+        speed_setting(),
     ),
     scenario="regress",
 )
@@ -121,19 +116,33 @@ class RegressRun(LayerEdits, Run):
     name = "regress"
     description = "Fit 1D curves, and watch gradient descent walk a line fit's loss landscape"
     schema = SCHEMA
-    DATA_SETTINGS = frozenset({"mode", "dataset", "csv", "noise", "points"})
     panes = CURVE_PANES  # per instance: set from the mode by build_data
     main_panes = 2  # curve over network, or landscape over the fitted line
     key_actions = (
-        KeyAction("]", "add_layer", "add a hidden layer"),
-        KeyAction("[", "remove_layer", "remove the last hidden layer"),
+        KeyAction(">", "add_layer", "add a hidden layer"),
+        KeyAction("<", "remove_layer", "remove the last hidden layer"),
         KeyAction("}", "more_neurons", "add a neuron to neuron_layer"),
         KeyAction("{", "fewer_neurons", "remove a neuron from neuron_layer"),
     )
 
-    def __init__(self, values=None, seed=0):
+    def __init__(self, values=None, seed=0, **seeds):
         self.path: deque[tuple[float, float]] = deque(maxlen=PATH_LEN)
-        super().__init__(values, seed)
+        self.added_points: list[tuple[float, float]] = []
+        super().__init__(values, seed, **seeds)
+
+    def cycle_values(self, setting):
+        """``D`` offers csv only once a CSV file is set: without one it could not open."""
+        if setting.name == "dataset" and not self.values["csv"]:
+            return tuple(d for d in DATASETS if d != "csv")
+        return None
+
+    def state_arrays(self) -> dict:
+        return {"path": np.array(self.path, dtype=np.float64).reshape(-1, 2)} if self.line else {}
+
+    def restore_arrays(self, arrays: dict) -> None:
+        if self.line and "path" in arrays:
+            self.path.clear()
+            self.path.extend(map(tuple, np.asarray(arrays["path"], np.float64).reshape(-1, 2).tolist()))
 
     @property
     def line(self) -> bool:
@@ -148,14 +157,15 @@ class RegressRun(LayerEdits, Run):
             x, y = csvfile.load_points(v["csv"])
             if x.shape[1] != 1:
                 raise DataError(f"{v['csv']}: regress needs two columns (x,y), got three")
-            self.x, self.y = x[:, 0].astype(np.float32), y.astype(np.float32)
-            lo, hi = float(self.x.min()), float(self.x.max())
+            x, y = x[:, 0].astype(np.float32), y.astype(np.float32)
+            lo, hi = float(x.min()), float(x.max())
             pad = 0.05 * (hi - lo) or 1.0
-            self.base_xlim = (lo - pad, hi + pad)
+            self.x, self.y, self.base_xlim = x, y, (lo - pad, hi + pad)
         else:
             x, y = curves.generate(v["dataset"], n=v["points"], noise=v["noise"], seed=self.data_seed)
             self.x, self.y = x[:, 0], y[:, 0]
             self.base_xlim = curves.x_range(v["dataset"])
+        self.added_points = []
         # Curve mode's fixed input/target scaling, kept while points are added so the learnt function stays put.
         lo, hi = self.base_xlim
         self.x_center, self.x_half = (lo + hi) / 2, ((hi - lo) / 2) or 1.0
@@ -198,6 +208,7 @@ class RegressRun(LayerEdits, Run):
             return self.notice
         self.x = np.append(self.x, np.float32(x))
         self.y = np.append(self.y, np.float32(y))
+        self.added_points.append((x, y))
         self._data_changed()
         old = self.trainer
         self.trainer = self._make_trainer(old.optimizer)  # same weights, same optimizer state
@@ -294,50 +305,47 @@ class RegressRun(LayerEdits, Run):
         y = np.asarray(out[-1], np.float64)[:, 0]
         return y if self.line else y * self.y_std + self.y_mean
 
-    def fill_snapshot(self, snap) -> None:
+    def _curve(self, **extra) -> CurveFit:
         xlim, ylim = self.xlim(), self.ylim()
         fit_x = np.linspace(*xlim, FIT_SAMPLES)
-        curve = {
-            "x": self.x.astype(np.float64), "y": self.y.astype(np.float64),
-            "fit_x": fit_x, "fit_y": self.predict(fit_x), "neurons": [], "best_y": None,
-            "xlim": xlim, "ylim": ylim,
-        }
-        snap.extra["curve"] = curve
+        return CurveFit(self.x.astype(np.float64), self.y.astype(np.float64), fit_x, self.predict(fit_x),
+                            xlim, ylim, **extra)
+
+    def view_curve(self) -> CurveFit:
         if self.line:
-            self._fill_line(snap, curve)
-        else:
-            self._fill_curve(snap, curve)
-
-    def _fill_line(self, snap, curve: dict) -> None:
-        m, b = self.line_params()
-        curve["best_y"] = self.best[0] * curve["fit_x"] + self.best[1]
-        finite = np.isfinite(m) and np.isfinite(b)
-        curve["title"] = f"y = {m:.3g}x {b:+.3g}" if finite else "y = mx + b (diverged)"
-        snap.field = Field2D(self.landscape, self.box, (float(self.landscape.min()), float(self.landscape.max())))
-        snap.extra["landscape"] = {
-            "path": np.array(self.path, dtype=np.float64).reshape(-1, 2),
-            "minimum": self.best,
-            "min_loss": self.min_loss,
-            "current": (m, b) if finite else None,
-        }
-        snap.extra["field_title"] = f"loss over (m, b); least squares m={self.best[0]:.3g} b={self.best[1]:.3g}"
-
-    def _fill_curve(self, snap, curve: dict) -> None:
+            m, b = self.line_params()
+            xlim = self.xlim()
+            best = self.best[0] * np.linspace(*xlim, FIT_SAMPLES) + self.best[1]
+            title = f"y = {m:.3g}x {b:+.3g}" if np.isfinite(m) and np.isfinite(b) else "y = mx + b (diverged)"
+            return self._curve(title=title, best_y=best)
         v = self.values
-        outs = neuron_outputs(self.model, self._inputs(curve["fit_x"]))
         layer = self._shown_layer()
+        neurons: tuple = ()
         if v["show_neurons"] and layer >= 0:
-            acts = np.asarray(outs[layer], np.float64)
+            xlim, (lo, hi) = self.xlim(), self.ylim()
+            acts = np.asarray(neuron_outputs(self.model, self._inputs(np.linspace(*xlim, FIT_SAMPLES)))[layer], np.float64)
             scale = max(1.0, float(np.nanmax(np.abs(acts))) if acts.size else 1.0)
-            lo, hi = curve["ylim"]
             mid, half = (lo + hi) / 2, (hi - lo) / 2
-            curve["neurons"] = [mid + half * 0.9 * acts[:, j] / scale for j in range(acts.shape[1])]
+            neurons = tuple(mid + half * 0.9 * acts[:, j] / scale for j in range(acts.shape[1]))
         shown = f", layer {layer + 1} neurons" if v["show_neurons"] and layer >= 0 else ""
-        curve["title"] = f"{v['dataset']}: {len(self.x)} points{shown}"
+        return self._curve(title=f"{v['dataset']}: {len(self.x)} points{shown}", neurons=neurons)
+
+    def view_landscape(self) -> Landscape | None:
+        if not self.line:
+            return None
+        m, b = self.line_params()
+        finite = np.isfinite(m) and np.isfinite(b)
+        title = f"loss over (m, b); least squares m={self.best[0]:.3g} b={self.best[1]:.3g}"
+        field = Field(self.landscape, self.box, (float(self.landscape.min()), float(self.landscape.max())), title)
+        return Landscape(field, np.array(self.path, dtype=np.float64).reshape(-1, 2), self.best,
+                             (m, b) if finite else None)
+
+    def view_network(self):
+        v = self.values
         thumb_x = np.linspace(*self.base_xlim, THUMB)
         thumb_outs = neuron_outputs(self.model, self._inputs(thumb_x))
         thumbs_in = [_area_thumb(self._inputs(thumb_x)[:, 0], THUMB)]
         thumbs_layers = [[_area_thumb(o[:, j], THUMB) for j in range(o.shape[1])] for o in thumb_outs[:-1]]
         thumbs_layers.append([_area_thumb(thumb_outs[-1][:, 0] / 2, THUMB)])
-        snap.network = network_view(self.model, ("x",), v["activation"], thumbs_in, thumbs_layers)
-        snap.weight_mats = [(f"W{i + 1} {w.shape[0]}×{w.shape[1]}", w) for i, w in enumerate(snap.network.weights)]
+        return network_view(self.model, ("x",), v["activation"], thumbs_in, thumbs_layers)
+

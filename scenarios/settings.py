@@ -7,14 +7,12 @@ everywhere and is validated once, with one error format.
 
 from __future__ import annotations
 
+import enum
 import math
-import tomllib
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from engine.errors import NNPlayError
-from engine.textfile import read_text
 
 # The Playground's learning-rate ladder, extended below.
 LR_LADDER = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
@@ -37,45 +35,71 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
+class Effect(enum.Enum):
+    """What changing a setting does to the run."""
+
+    LIVE = "live"  # applied between steps: weights, data and history carry on
+    WEIGHTS = "new weights"  # the network is rebuilt from its seed
+    DATA = "new data"  # the data are rebuilt, and so is the network
+
+
 @dataclass(frozen=True)
 class Setting:
+    """One setting. Its value space is spelled out in separate fields:
+
+    ``values``: the allowed strings of a ``str`` setting (keys cycle through them);
+    ``items``: the allowed items of a ``tuple`` (list) setting;
+    ``ladder``: the values the keys step along, in order (numbers, or whole lists
+    such as MNIST's hidden-layer presets); any value in ``lo..hi`` is valid too;
+    ``lo``/``hi``: the range of a number, or of each integer item of a list.
+    ``apply(run, value)`` is how a LIVE setting reaches the trainer (None: the run
+    reads it when it needs it, e.g. view toggles and speed).
+    """
+
     name: str
     type: type  # int, float, str, bool or tuple (comma list)
     default: Any
     help: str
-    choices: tuple | None = None  # allowed values (str / tuple items) or a ladder (numbers)
+    effect: Effect = Effect.WEIGHTS
+    values: tuple[str, ...] = ()
+    items: tuple[str, ...] = ()
+    ladder: tuple = ()
     lo: float | None = None
     hi: float | None = None
-    live: bool = False  # applied between steps without new weights
     keys: tuple[str, ...] = ()  # (key that cycles / goes up, key that goes down)
     item: type = str  # element type for tuple settings
     max_len: int | None = None
     min_len: int = 0
     show: Callable[[Any], str] | None = None
-    cycle: bool = False  # keys step through `choices` in their listed order (not by size)
+    apply: Callable[[Any, Any], None] | None = None
+
+    @property
+    def live(self) -> bool:
+        return self.effect is Effect.LIVE
 
     def allowed(self) -> str:
         if self.type is bool:
             return "true or false"
         if self.type is tuple:
             what = f"comma-separated {'integers' if self.item is int else 'names'}"
-            if self.choices and self.item is str:
-                what += " from " + ", ".join(map(str, self.choices))
+            if self.items:
+                what += " from " + ", ".join(self.items)
             if self.item is int and self.lo is not None:
                 what += f" each {_fmt(self.lo)}..{_fmt(self.hi)}"
             if self.max_len is not None:
                 what += f", at most {self.max_len}"
             return what
-        if self.choices and self.type is str:
-            return "one of " + ", ".join(self.choices)
-        rng = f"{_fmt(self.lo)}..{_fmt(self.hi)}"
-        return f"{'an integer' if self.type is int else 'a number'} in {rng}"
+        if self.type is str:
+            return "one of " + ", ".join(self.values) if self.values else "a file path"
+        if self.show is not None and self.lo is not None:  # e.g. speed: 0 means max
+            return f"{'an integer' if self.type is int else 'a number'} in {_fmt(self.lo)}..{_fmt(self.hi)} ({self.show(self.lo)} = {_fmt(self.lo)})"
+        return f"{'an integer' if self.type is int else 'a number'} in {_fmt(self.lo)}..{_fmt(self.hi)}"
 
     def format(self, value: Any) -> str:
         return self.show(value) if self.show else _fmt(value)
 
     def parse(self, raw: Any) -> Any:
-        """Validate a string (from --set, a tape) or a TOML value; raise SettingError."""
+        """Validate a string (from --set, a tape, the palette) or a TOML value; raise SettingError."""
         bad = SettingError(f"bad value {_fmt(raw)!r} for {self.name}: expected {self.allowed()}")
         if self.type is bool:
             if isinstance(raw, bool):
@@ -99,7 +123,7 @@ class Setting:
                         raise bad
                 else:
                     v = str(it).strip()
-                    if self.choices and v not in self.choices:
+                    if self.items and v not in self.items:
                         raise bad
                 out.append(v)
             if len(out) < self.min_len or (self.max_len is not None and len(out) > self.max_len):
@@ -107,8 +131,8 @@ class Setting:
             return tuple(out)
         if self.type is str:
             s = str(raw).strip()
-            if self.choices and s not in self.choices:
-                low = {c.lower(): c for c in self.choices}
+            if self.values and s not in self.values:
+                low = {c.lower(): c for c in self.values}
                 if s.lower() in low:
                     return low[s.lower()]
                 raise bad
@@ -116,6 +140,8 @@ class Setting:
         try:
             if isinstance(raw, bool):
                 raise ValueError
+            if self.show is not None and isinstance(raw, str) and raw.strip() == self.show(self.lo):
+                raw = self.lo  # "speed = max"
             v = self.type(raw) if self.type is float else int(str(raw).strip()) if not isinstance(raw, int) else raw
         except (TypeError, ValueError):
             raise bad from None
@@ -125,27 +151,38 @@ class Setting:
             raise bad
         return v
 
-    def nudge(self, value: Any, direction: int) -> Any:
-        """The next value up (+1) or down (-1): along the ladder, or cycling choices."""
+    def nudge(self, value: Any, direction: int, values: tuple | None = None) -> Any:
+        """The next value up (+1) or down (-1); the same value at the end of a ladder.
+
+        Strings cycle (through ``values`` if given: the ones the run can open now);
+        a value on the ladder moves to its neighbour; a number off the ladder
+        (``lr = 0.05``) moves to the nearest ladder value beyond it.
+        """
         if self.type is bool:
             return not value
-        if self.type is str and self.choices:
-            i = self.choices.index(value) if value in self.choices else 0
-            return self.choices[(i + direction) % len(self.choices)]
-        if self.choices and self.cycle:  # an ordered list that is not numerically sorted
-            steps = self.choices
-            i = steps.index(value) if value in steps else 0
-            return steps[min(max(i + direction, 0), len(steps) - 1)]
-        if self.choices:  # numeric ladder
-            ladder = self.choices
-            if direction > 0:
-                higher = [c for c in ladder if c > value * (1 + 1e-9) + 1e-12]
-                return higher[0] if higher else ladder[-1]
-            lower = [c for c in ladder if c < value * (1 - 1e-9) - 1e-12]
-            return lower[-1] if lower else ladder[0]
-        step = 1 if self.type is int else (self.hi - self.lo) / 10
-        v = value + direction * step
-        return min(max(v, self.lo), self.hi) if self.lo is not None else v
+        if self.type is str:
+            cycle = values if values is not None else self.values
+            if not cycle:
+                raise SettingError(f"{self.name} has no values to step through: set it (e.g. --set {self.name}=...)")
+            i = cycle.index(value) if value in cycle else -1 if direction > 0 else 0
+            return cycle[(i + direction) % len(cycle)]
+        if not self.ladder:
+            if self.type is tuple:
+                raise SettingError(f"{self.name} is a list: set it (e.g. {self.name} = ...), keys cannot step it")
+            step = 1 if self.type is int else (self.hi - self.lo) / 10
+            v = value + direction * step
+            return min(max(v, self.lo), self.hi) if self.lo is not None else v
+        ladder = self.ladder
+        if value in ladder:
+            i = ladder.index(value)
+            return ladder[min(max(i + direction, 0), len(ladder) - 1)]
+        if self.type is tuple:  # a list that is not one of the presets: start at the first
+            return ladder[0]
+        if direction > 0:
+            higher = [c for c in ladder if c > value * (1 + 1e-9) + 1e-12]
+            return min(higher) if higher else value
+        lower = [c for c in ladder if c < value * (1 - 1e-9) - 1e-12]
+        return max(lower) if lower else value
 
 
 @dataclass
@@ -180,70 +217,3 @@ class Schema:
             k, v = self.parse_assignment(a)
             values[k] = v
         return values
-
-
-@dataclass
-class Preset:
-    scenario: str
-    values: dict[str, Any] = field(default_factory=dict)
-    seed: int | None = None
-
-
-def _line_of(text: str, key: str) -> int:
-    for i, line in enumerate(text.splitlines(), 1):
-        if line.split("=", 1)[0].strip().strip('"') == key:
-            return i
-    return 1
-
-
-def load_preset(path: str | Path, schemas: dict[str, Schema]) -> Preset:
-    """Read a TOML preset: ``scenario``, optional ``seed`` and a ``[settings]`` table."""
-    p = Path(path)
-    text = read_text(p, "preset file", SettingError)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise SettingError(f"{p}: malformed TOML: {exc}") from None
-    for key in data:
-        if key not in ("scenario", "seed", "settings"):
-            raise SettingError(f"{p}:{_line_of(text, key)}: unknown key {key!r} (allowed: scenario, seed, [settings])")
-    name = data.get("scenario")
-    if name not in schemas:
-        raise SettingError(
-            f"{p}:{_line_of(text, 'scenario')}: scenario must be one of {', '.join(schemas)}, got {name!r}"
-        )
-    seed = data.get("seed")
-    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or seed < 0):
-        raise SettingError(f"{p}:{_line_of(text, 'seed')}: seed must be a non-negative integer")
-    schema = schemas[name]
-    values = {}
-    table = data.get("settings", {})
-    if not isinstance(table, dict):
-        raise SettingError(f"{p}:{_line_of(text, 'settings')}: settings must be a table ([settings])")
-    for key, raw in table.items():
-        line = _line_of(text, key)
-        try:
-            values[key] = schema[key].parse(raw)
-        except SettingError as exc:
-            raise SettingError(f"{p}:{line}: {exc}") from None
-    return Preset(name, values, seed)
-
-
-def _toml_value(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, float)):
-        return repr(v)
-    if isinstance(v, tuple):
-        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
-    s = str(v).replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{s}"'
-
-
-def dump_preset(preset: Preset) -> str:
-    lines = [f'scenario = "{preset.scenario}"']
-    if preset.seed is not None:
-        lines.append(f"seed = {preset.seed}")
-    lines += ["", "[settings]"]
-    lines += [f"{k} = {_toml_value(v)}" for k, v in preset.values.items()]
-    return "\n".join(lines) + "\n"

@@ -322,7 +322,7 @@ def kind_label(kind: str) -> str:
 def parse_open(args: list[str]) -> OpenSpec:
     """``[scenario] [--set k=v]... [--seed N] [--preset FILE] [--ascii]``, validated like the CLI's."""
     import scenarios
-    from scenarios.settings import load_preset
+    from scenarios.preset import load_preset
 
     name, preset, seed, ascii, sets = None, None, None, False, []
     it = iter(args)

@@ -10,7 +10,8 @@ trainer may update weights in place while a widget draws.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import Any
 
 import numpy as np
@@ -58,7 +59,7 @@ class Points:
 
 
 @dataclass(frozen=True)
-class FieldView:
+class Field:
     """A function sampled over a plane, for heatmaps.
 
     ``values`` (rows, cols): row 0 is the TOP of the plane (largest y), column 0
@@ -78,17 +79,17 @@ class FieldView:
 
 
 @dataclass(frozen=True)
-class LandscapeView:
+class Landscape:
     """A loss surface over two parameters and the path the optimizer took across it."""
 
-    field: FieldView
+    field: Field
     path: np.ndarray  # (k, 2) oldest first
     minimum: tuple[float, float] | None = None
     current: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
-class NetworkView:
+class Network:
     """The network diagram: sizes per layer (inputs first), weights between them, per-neuron thumbnails."""
 
     input_names: tuple[str, ...]
@@ -102,7 +103,7 @@ class NetworkView:
 
 
 @dataclass(frozen=True)
-class CurvesView:
+class Curves:
     """Learning curves: ``history`` maps "step", "epoch" and each series to equal-length arrays."""
 
     history: dict[str, np.ndarray]
@@ -111,12 +112,12 @@ class CurvesView:
 
 
 @dataclass(frozen=True)
-class WeightsView:
+class Weights:
     mats: tuple[tuple[str, np.ndarray], ...]  # (title, 2D array) for weight heatmaps
 
 
 @dataclass(frozen=True)
-class ConfusionView:
+class Confusion:
     """Rows: true class, columns: predicted."""
 
     matrix: np.ndarray | None
@@ -124,7 +125,7 @@ class ConfusionView:
 
 
 @dataclass(frozen=True)
-class TruthView:
+class TruthTable:
     rows: tuple[tuple[int, int, int, float], ...]  # x1, x2, target, output
     formula: str = ""
     why: str = ""
@@ -132,7 +133,7 @@ class TruthView:
 
 
 @dataclass(frozen=True)
-class HiddenSpaceView:
+class HiddenSpace:
     """ConvNetJS's view: grid lines and points as two hidden neurons see them."""
 
     lines: tuple[np.ndarray, ...]  # each (samples, 2)
@@ -146,7 +147,7 @@ class HiddenSpaceView:
 
 
 @dataclass(frozen=True)
-class CurveFitView:
+class CurveFit:
     """A 1D fit: data points, the model's curve, optional per-neuron curves and the least-squares line."""
 
     x: np.ndarray
@@ -162,7 +163,7 @@ class CurveFitView:
 
 
 @dataclass(frozen=True)
-class ImagesView:
+class Images:
     """Small images (filters, first-layer weights) with their titles."""
 
     title: str
@@ -172,38 +173,56 @@ class ImagesView:
 
 @dataclass(frozen=True)
 class Digit:
-    index: int
+    index: int  # position in the grid
     image: np.ndarray  # (28, 28) in 0..1
     label: int
     top: tuple[tuple[int, float], ...]  # (class, probability), best first
     selected: bool = False
 
+    @property
+    def correct(self) -> bool:
+        return bool(self.top) and self.top[0][0] == self.label
+
 
 @dataclass(frozen=True)
-class DigitsView:
+class Digits:
+    """A grid of test digits with their top predictions, and which data they come from."""
+
     digits: tuple[Digit, ...]
+    source: str = "full"  # full | subset
+    note: str = ""
+    ms_per_example: float = NAN
 
 
 @dataclass(frozen=True)
-class ActivationsView:
-    """Each layer's activations for the selected digit."""
+class Activation:
+    """One stage's output for a digit: ``kind`` "maps" (C, H, W), "vector" (n,) or "probs" (10,)."""
 
-    digit: Digit | None
-    layers: tuple[tuple[str, tuple[np.ndarray, ...]], ...]  # (layer title, maps)
+    name: str
+    kind: str
+    data: np.ndarray
 
 
 @dataclass(frozen=True)
-class StatsView:
-    """A scenario's table of numbers (label, value), e.g. MNIST's data sizes and speed."""
+class Activations:
+    """Each layer's activations for the selected digit, input first, probabilities last."""
 
-    rows: tuple[tuple[str, str], ...]
-    summary: str = ""
+    digit: Digit
+    layers: tuple[Activation, ...]
+    probs: np.ndarray
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """The draw pane asks for predictions itself; it only needs to know the model moved on."""
+
+    step: int
 
 
 @dataclass(frozen=True)
 class Snapshot:
     status: Status
-    views: dict[str, Any] = field(default_factory=dict)  # pane name -> its view (only the ones asked for)
+    views: dict[str, Any] = dc_field(default_factory=dict)  # pane name -> its view (only the ones asked for)
 
     def view(self, name: str):
         return self.views.get(name)

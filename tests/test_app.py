@@ -5,8 +5,9 @@ import pytest
 from textual.widgets import Input
 
 from conftest import make_app
-from scenarios.settings import load_preset
+from scenarios.preset import load_preset
 from tui.screens import HelpScreen, PathPrompt
+from tui.controls import Notice
 
 SIZE = (120, 40)
 
@@ -19,7 +20,7 @@ async def test_space_toggles_play_and_s_steps():
         await pilot.press("space")
         assert not app.playing
         await pilot.press("s", "s", "s")
-        assert app.sim.trainer.steps == 3
+        assert app.scenario.trainer.steps == 3
         assert "step 3" in str(app.query_one("#status").render())
 
 
@@ -27,14 +28,14 @@ async def test_w_resets_weights_and_d_regenerates_data():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         app.advance(30)
-        w = [a.copy() for a in app.sim.model.get_weights()]
-        xy = app.sim.xy.copy()
+        w = [a.copy() for a in app.scenario.model.get_weights()]
+        xy = app.scenario.xy.copy()
         await pilot.press("w")
-        assert app.sim.trainer.steps == 0
-        assert not all(np.array_equal(a, b) for a, b in zip(w, app.sim.model.get_weights()))
-        assert np.array_equal(xy, app.sim.xy)
+        assert app.scenario.trainer.steps == 0
+        assert not all(np.array_equal(a, b) for a, b in zip(w, app.scenario.model.get_weights()))
+        assert np.array_equal(xy, app.scenario.xy)
         await pilot.press("d")
-        assert not np.array_equal(xy, app.sim.xy)
+        assert not np.array_equal(xy, app.scenario.xy)
 
 
 @pytest.mark.parametrize("key,name,expected", [
@@ -48,7 +49,7 @@ async def test_setting_keys(key, name, expected):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press(key)
-        assert app.sim.values[name] == expected
+        assert app.scenario.values[name] == expected
         controls = str(app.query_one("#controls").render())
         assert name in controls
 
@@ -58,20 +59,20 @@ async def test_lr_keys_never_reset_training():
     async with app.run_test(size=SIZE) as pilot:
         app.advance(20)
         await pilot.press("plus", "plus", "minus")
-        assert app.sim.trainer.steps == 20 and app.sim.trainer.optimizer.lr == 0.1
+        assert app.scenario.trainer.steps == 20 and app.scenario.trainer.optimizer.lr == 0.1
 
 
 async def test_structure_keys():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("greater_than_sign")
-        assert app.sim.values["layers"] == (4, 2, 2)
+        assert app.scenario.values["layers"] == (4, 2, 2)
         await pilot.press("right_curly_bracket")
-        assert app.sim.values["layers"] == (5, 2, 2)
+        assert app.scenario.values["layers"] == (5, 2, 2)
         await pilot.press("left_curly_bracket", "less_than_sign")
-        assert app.sim.values["layers"] == (4, 2)
+        assert app.scenario.values["layers"] == (4, 2)
         await pilot.press("3")
-        assert app.sim.values["features"] == ("x1", "x2", "x1^2")
+        assert app.scenario.values["features"] == ("x1", "x2", "x1^2")
         assert "new weights" in str(app.query_one("#notice").render())
 
 
@@ -89,8 +90,11 @@ async def test_screenshot_key_writes_svg(tmp_path, monkeypatch):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("S")
-    svg = (tmp_path / "nnplay-classify-1.svg").read_text()
-    assert svg.startswith("<svg") and "epoch" in svg
+        await pilot.press("S")
+    shots = sorted((tmp_path / "nnplay-screenshots").glob("classify-*.svg"))
+    assert len(shots) == 2  # a second shot never overwrites the first
+    svg = shots[0].read_text()
+    assert svg.startswith("<svg") and "step" in svg
 
 
 async def _prompt(pilot, app, key, path):
@@ -105,17 +109,17 @@ async def test_save_and_load_model(tmp_path):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         app.advance(50)
-        trained = [a.copy() for a in app.sim.model.get_weights()]
+        trained = [a.copy() for a in app.scenario.model.get_weights()]
         await _prompt(pilot, app, "m", tmp_path / "m.npz")
         await pilot.press("w")
         await _prompt(pilot, app, "M", tmp_path / "m.npz")
-        assert all(np.array_equal(a, b) for a, b in zip(trained, app.sim.model.get_weights()))
+        assert all(np.array_equal(a, b) for a, b in zip(trained, app.scenario.model.get_weights()))
         await _prompt(pilot, app, "M", tmp_path / "missing.npz")  # an error toast, not a crash
         assert app.is_running
         await pilot.press("greater_than_sign")  # another architecture: its file no longer fits
         await _prompt(pilot, app, "M", tmp_path / "m.npz")
         assert app.is_running
-        assert any("different architecture" in n.message for n in app._notifications)
+        assert "different architecture" in app.query_one(Notice).text
 
 
 async def test_save_preset_reopens_the_same_setup(tmp_path):
@@ -126,7 +130,7 @@ async def test_save_preset_reopens_the_same_setup(tmp_path):
     import scenarios
 
     preset = load_preset(tmp_path / "p.toml", scenarios.schemas())
-    assert preset.seed == 9 and preset.values == app.sim.values
+    assert preset.seed == 9 and preset.values == app.scenario.values
 
 
 async def test_p_cycles_tabs_and_q_quits():
@@ -170,8 +174,8 @@ async def test_clicking_a_neuron_shows_its_output():
         diagram.focus()
         await pilot.press("right", "enter")
         await pilot.pause()
-        assert app.sim.selected is not None
-        assert app.snap.extra["field_title"] != "output"
+        assert app.scenario.selected is not None
+        assert app.snap.view("field").title != "output"
 
 
 @pytest.mark.parametrize("scenario", ["gates", "classify", "regress", "mnist"])
@@ -185,14 +189,18 @@ async def test_every_setting_key_of_every_scenario(scenario):
     async with app.run_test(size=SIZE) as pilot:
         for setting in scenarios.get(scenario).schema.settings:
             for i, key in enumerate(setting.keys):
-                before = app.sim.values[setting.name]
-                expected = setting.nudge(before, 1 if i == 0 else -1)
+                before = app.scenario.values[setting.name]
+                expected = setting.nudge(before, 1 if i == 0 else -1, app.scenario.cycle_values(setting))
                 await pilot.press(key_name(key))
-                if setting.name == "data" and expected == "full":  # no full MNIST here: refused, and said so
-                    assert app.sim.values["data"] == before
-                    assert any("data=full" in n.message for n in app._notifications)
+                if (setting.name, app.scenario.values.get("model")) in (("hidden", "cnn"), ("channels", "mlp")):
+                    assert app.scenario.values[setting.name] == before  # the other model's shape: said, not rebuilt
+                    assert "n switches model" in app.query_one(Notice).text
                     continue
-                assert app.sim.values[setting.name] == expected, (setting.name, key)
+                if setting.name == "data" and expected == "full":  # no full MNIST here: refused, and said so
+                    assert app.scenario.values["data"] == before
+                    assert "data=full" in app.query_one(Notice).text
+                    continue
+                assert app.scenario.values[setting.name] == expected, (setting.name, key)
 
 
 @pytest.mark.parametrize("scenario", ["classify", "regress", "mnist"])
@@ -205,7 +213,7 @@ async def test_every_action_key_of_every_scenario(scenario):
     app = make_app(scenario, values)
     async with app.run_test(size=SIZE) as pilot:
         def state():
-            return dict(app.sim.values), str(app.query_one("#notice").render())
+            return dict(app.scenario.values), str(app.query_one("#notice").render())
 
         for ka in scenarios.get(scenario).key_actions:
             before = state()
@@ -216,11 +224,11 @@ async def test_every_action_key_of_every_scenario(scenario):
 async def test_mouse_click_adds_a_point_in_regress():
     app = make_app("regress")
     async with app.run_test(size=SIZE) as pilot:
-        before = len(app.sim.x)
+        before = len(app.scenario.x)
         curve = app.query_one("#pane-curve")
         await pilot.click(curve, offset=(curve.size.width // 2, curve.size.height // 3))
         await pilot.pause()
-        assert len(app.sim.x) == before + 1
+        assert len(app.scenario.x) == before + 1
 
 
 async def test_mouse_click_selects_a_neuron():
@@ -232,5 +240,5 @@ async def test_mouse_click_selects_a_neuron():
         y = layout.rows[1][0]
         await pilot.click(diagram, offset=(x + diagram.content_offset.x, y + diagram.content_offset.y))
         await pilot.pause()
-        assert app.sim.selected == (1, 0)
-        assert app.snap.extra["field_title"] == "layer 1 neuron 1"
+        assert app.scenario.selected == (1, 0)
+        assert app.snap.view("field").title == "layer 1 neuron 1"

@@ -67,4 +67,4 @@ def test_device_path_matches_the_cpu(gpu, name, values, steps):
     assert on_device[0] == pytest.approx(on_cpu[0], rel=1e-5)
     for a, b in zip(on_device[1], on_cpu[1]):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
-    assert on_device[2].device == "gpu" and on_cpu[2].device == "cpu"  # the status line says where it ran
+    assert on_device[2].status.device == "gpu" and on_cpu[2].status.device == "cpu"  # the status line says where it ran

@@ -66,21 +66,30 @@ def test_neuron_and_feature_edits_respect_limits():
 def test_snapshot_has_everything_the_panes_draw():
     run = ClassifyRun({"layers": "3,2"}, seed=0)
     snap = run.snapshot()
-    assert snap.field.values.shape == (100, 100)
-    assert np.all(np.abs(snap.field.values) <= 1)
-    assert snap.network.layer_sizes == [2, 3, 2, 1]
-    assert [len(t) for t in snap.network.thumbnails] == [2, 3, 2, 1]
-    assert sum(len(p.xy) for p in snap.points) == 500
-    assert snap.extra["confusion"].sum() == 250
+    field, net = snap.view("field"), snap.view("network")
+    assert field.values.shape == (100, 100)
+    assert np.all(np.abs(field.values) <= 1)
+    assert net.layer_sizes == (2, 3, 2, 1)
+    assert [len(t) for t in net.thumbnails] == [2, 3, 2, 1]
+    assert sum(len(p.xy) for p in field.points) == 500
+    assert snap.view("confusion").matrix.sum() == 250
     run.select((1, 2))
-    assert run.snapshot().extra["field_title"] == "layer 1 neuron 3"
+    assert run.snapshot({"field"}).view("field").title == "layer 1 neuron 3"
+
+
+def test_snapshot_builds_only_the_views_asked_for():
+    run = ClassifyRun({"layers": "3,2"}, seed=0)
+    snap = run.snapshot({"field", "loss"})
+    assert set(snap.views) == {"field", "loss"}
+    assert run.snapshot(()).views == {}
+    assert snap.status.step == 0 and snap.status.scenario == "classify"
 
 
 def test_multiclass_spiral_uses_softmax():
     run = ClassifyRun({"dataset": "spiral3", "layers": "8,8"}, seed=0)
     assert run.output_spec()[2] == "softmax_ce"
     run.step(200)
-    assert run.snapshot().extra["confusion"].shape == (3, 3)
+    assert run.snapshot({"confusion"}).view("confusion").matrix.shape == (3, 3)
 
 
 def test_cross_entropy_loss_option():
@@ -93,8 +102,8 @@ def test_diverging_run_becomes_a_state():
     run = ClassifyRun({"dataset": "plane", "activation": "relu", "layers": "8,8", "lr": 10}, seed=0)
     run.step(500)
     assert run.diverged
-    snap = run.snapshot()
-    assert snap.state == "diverged" and "lower learning rate" in snap.message
+    status = run.snapshot().status
+    assert status.state == "diverged" and "lower learning rate" in status.message
 
 
 def test_csv_points(tmp_path):
@@ -117,25 +126,25 @@ def test_csv_needs_a_path_and_three_columns(tmp_path):
 def test_hidden_space_view_warps_the_grid_through_two_neurons():
     run = ClassifyRun({"dataset": "xor", "layers": "3,2"}, seed=0)
     run.step(300)
-    sp = run.snapshot().extra["space"]
-    assert sp["title"] == "layer 1: neurons 1 × 2"
-    assert len(sp["lines"]) == 26 and sp["points"].shape == (250, 2)
+    sp = run.view("space")
+    assert sp.title == "layer 1: neurons 1 × 2"
+    assert len(sp.lines) == 26 and sp.points.shape == (250, 2)
     # the first grid line is the bottom edge of the plane; check it against a direct forward pass
     li, i, j = run.space_axes()
     from engine.datasets import features as feats
     from scenarios.network import neuron_outputs
 
-    edge = sp["lines"][0]
+    edge = sp.lines[0]
     xmin, xmax, ymin, _ = run.extent
     xy = np.column_stack([np.linspace(xmin, xmax, len(edge)), np.full(len(edge), ymin)]).astype(np.float32)
     direct = neuron_outputs(run.model, feats.apply(xy, run.values["features"]))[li][:, [i, j]]
     np.testing.assert_allclose(edge, direct, atol=1e-5)
     run.nudge("space_pair", 1)
-    assert run.snapshot().extra["space"]["title"] == "layer 1: neurons 1 × 3"
+    assert run.view("space").title == "layer 1: neurons 1 × 3"
     run.nudge("space_layer", 1)
-    assert run.snapshot().extra["space"]["title"].startswith("layer 2: neurons 1 × 2")  # 2 neurons: one pair
+    assert run.view("space").title.startswith("layer 2: neurons 1 × 2")  # 2 neurons: one pair
     run.set("layers", "")
-    assert run.snapshot().extra["space"] is None
+    assert run.view("space") is None
 
 
 def test_loss_setting_says_it_does_not_apply_to_three_classes():

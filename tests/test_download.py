@@ -38,8 +38,8 @@ async def test_app_palette_download_switches_to_full_data(mnist_dir, cache, monk
         app.action_download()
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert app.sim.values["data"] == "full"
-        assert app.sim.data.source == "full" and len(app.sim.data.train_labels) == 60000
+        assert app.scenario.values["data"] == "full"
+        assert app.scenario.data.source == "full" and len(app.scenario.data.train_labels) == 60000
 
 
 async def test_app_download_can_be_cancelled(mnist_dir, cache, monkeypatch):
@@ -52,5 +52,5 @@ async def test_app_download_can_be_cancelled(mnist_dir, cache, monkeypatch):
         app.action_cancel_download()
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert app.sim.values["data"] == "subset"
+        assert app.scenario.values["data"] == "subset"
         assert not any(cache.glob("*.gz"))  # only verified, complete files would be kept

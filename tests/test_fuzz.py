@@ -17,10 +17,10 @@ def _keys(app):
 
 
 def _consistent(app):
-    sim = app.sim
+    sim = app.scenario
     for s in sim.schema.settings:
         assert s.parse(sim.values[s.name]) == sim.values[s.name]
-    snap = app.sim.snapshot()
+    snap = app.scenario.snapshot()
     if snap.network is not None and "layers" in sim.values and sim.name == "classify":
         assert snap.network.layer_sizes[1:-1] == list(sim.values["layers"])
 
@@ -54,3 +54,59 @@ async def test_random_input_never_kills_the_app(scenario, tmp_path, monkeypatch)
         await pilot.pause()
         assert app.is_running
         _consistent(app)
+
+
+MODAL_KEYS = {"question_mark", "P", "m", "M"}  # open a screen; escape closes it
+
+
+def _layout(app) -> dict:
+    """Where every frame sits: the panes, the settings column, the status line and the footer."""
+    from textual.widgets import Footer, TabbedContent, TabPane
+
+    panes = [w for w in app.query(".pane") if not isinstance(w.parent, TabPane)]  # which tab is open may differ
+    widgets = [*panes, *app.query(TabbedContent), app.query_one("#controls"), app.query_one("#status"),
+               app.query_one(Footer)]
+    return {(w.id or type(w).__name__): (w.region, w.display) for w in widgets}
+
+
+async def _clean_layout(scenario, values, size) -> dict:
+    fresh = make_app(scenario, values)
+    async with fresh.run_test(size=size) as pilot:
+        await pilot.pause()
+        return _layout(fresh)
+
+
+@pytest.mark.parametrize("scenario", list(EVENTS))
+async def test_every_key_in_bursts_between_resizes(scenario, tmp_path, monkeypatch):
+    """Each key pressed a dozen times (every cycle wraps, data sets included), bursts between resizes.
+
+    Nothing may reach the error log, and afterwards the frames sit where a clean start puts them.
+    """
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NNPLAY_LOG", str(tmp_path / "errors.log"))
+    values = {"data": "subset"} if scenario == "mnist" else None
+    app = make_app(scenario, values)
+    rng = random.Random(f"burst-{scenario}")
+    async with app.run_test(size=(120, 40)) as pilot:
+        keys = [k for k in _keys(app) if k not in SAFE_EXTRA]
+        for n, key in enumerate(keys):
+            for _ in range(12):
+                await pilot.press(key)
+                if key in MODAL_KEYS:
+                    await pilot.press("escape")
+            if n % 5 == 4:  # a burst of random keys, then a resize
+                for _ in range(15):
+                    await pilot.press(rng.choice(keys))
+                    if app.screen is not app.screen_stack[0]:
+                        await pilot.press("escape")
+                await pilot.resize_terminal(rng.randrange(20, 220), rng.randrange(6, 70))
+                await pilot.pause()
+            app.advance(3)
+            assert app.is_running, key
+        assert not (tmp_path / "errors.log").exists(), (tmp_path / "errors.log").read_text()
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        await pilot.pause()
+        after = _layout(app)
+        values = dict(app.scenario.values)
+    assert after == await _clean_layout(scenario, values, (120, 40))

@@ -11,7 +11,8 @@ from engine.errors import DataError
 from engine.layers import Conv2D, Dense
 from scenarios import mnist as scen
 from scenarios.mnist import MnistRun, center_digit
-from scenarios.settings import SettingError, load_preset
+from scenarios.preset import load_preset
+from scenarios.settings import SettingError
 
 PRESETS = Path(__file__).resolve().parents[1] / "scenarios" / "presets"
 
@@ -69,7 +70,7 @@ def test_lr_decay_shrinks_the_learning_rate_per_epoch():
     assert run.trainer.optimizer.lr == pytest.approx(0.001 * 0.5 ** run.trainer.epoch)
     run.step(29)  # 29 steps of 256 are exactly one epoch: 7,400 = 28 * 256 + 232
     run.step(1)  # the rate is set at the start of each step() call: here epoch 2.0
-    assert run.snapshot().lr == pytest.approx(0.001 * 0.5**2, rel=1e-6)
+    assert run.status().lr == pytest.approx(0.001 * 0.5**2, rel=1e-6)
     run.set("lr", 0.01)
     assert run.trainer.optimizer.lr == pytest.approx(0.01 * 0.5 ** run.trainer.epoch)
 
@@ -110,38 +111,42 @@ def test_final_metrics_scores_the_whole_test_set(trained):
 
 def test_snapshot_contents_mlp(trained):
     snap = trained.snapshot()
-    x = snap.extra
-    assert len(x["digits"]) == scen.N_DIGITS
-    for d in x["digits"]:
-        assert d["image"].shape == (28, 28) and 0 <= d["image"].min() and d["image"].max() <= 1
-        probs = [p for _, p in d["top3"]]
+    digits = snap.view("digits")
+    assert len(digits.digits) == scen.N_DIGITS
+    for d in digits.digits:
+        assert d.image.shape == (28, 28) and 0 <= d.image.min() and d.image.max() <= 1
+        probs = [p for _, p in d.top]
         assert len(probs) == 3 and probs == sorted(probs, reverse=True)
-        assert d["correct"] == (d["top3"][0][0] == d["label"])
-    assert sum(d["correct"] for d in x["digits"]) >= scen.N_DIGITS // 2
-    m = x["confusion"]
-    assert m.shape == (10, 10) and m.sum() == x["val_size"] == 1000
+        assert d.correct == (d.top[0][0] == d.label)
+    assert sum(d.correct for d in digits.digits) >= scen.N_DIGITS // 2
+    conf = snap.view("confusion")
+    m = conf.matrix
+    assert m.shape == (10, 10) and m.sum() == len(trained.val_labels) == 1000
     assert np.trace(m) / m.sum() == pytest.approx(trained.metrics()["test_acc"])
-    assert x["class_names"] == [str(i) for i in range(10)]
-    assert len(snap.images) == scen.N_UNITS and all(img.shape == (28, 28) for _, img in snap.images)
-    assert [a["kind"] for a in x["activations"]] == ["maps", "vector", "probs"]
-    assert x["activations"][1]["data"].shape == (128,)
-    assert x["selected_digit"]["probs"].sum() == pytest.approx(1.0, abs=1e-5)
-    assert np.isfinite(x["ms_per_example"]) and x["ms_per_example"] > 0
-    assert x["data_source"] == "subset" and x["train_size"] == 7400
+    assert conf.class_names == tuple(str(i) for i in range(10))
+    images = snap.view("filters").images
+    assert len(images) == scen.N_UNITS and all(img.shape == (28, 28) for _, img in images)
+    acts = snap.view("activations")
+    assert [a.kind for a in acts.layers] == ["maps", "vector"]
+    assert acts.layers[1].data.shape == (128,)
+    assert acts.probs.sum() == pytest.approx(1.0, abs=1e-5)
+    assert np.isfinite(digits.ms_per_example) and digits.ms_per_example > 0
+    assert digits.source == "subset" and len(trained.data.train_labels) == 7400
 
 
 def test_snapshot_contents_cnn_and_selection():
     run = MnistRun({"data": "subset", "model": "cnn", "channels": "4,8"}, seed=1)
     snap = run.snapshot()
-    assert np.isnan(snap.extra["ms_per_example"])  # nothing trained yet
-    assert [img.shape for _, img in snap.images] == [(5, 5)] * 4
-    shapes = [a["data"].shape for a in snap.extra["activations"]]
-    assert shapes == [(1, 28, 28), (4, 28, 28), (4, 14, 14), (8, 14, 14), (8, 7, 7), (10,)]
+    assert np.isnan(snap.view("digits").ms_per_example)  # nothing trained yet
+    assert [img.shape for _, img in snap.view("filters").images] == [(5, 5)] * 4
+    acts = snap.view("activations")
+    shapes = [a.data.shape for a in acts.layers]
+    assert shapes == [(1, 28, 28), (4, 28, 28), (4, 14, 14), (8, 14, 14), (8, 7, 7)] and acts.probs.shape == (10,)
     run.select_digit(5)
     snap2 = run.snapshot()
-    assert snap2.extra["selected_digit"]["index"] == 5
-    assert [d["selected"] for d in snap2.extra["digits"]].index(True) == 5
-    assert np.array_equal(snap2.extra["selected_digit"]["image"], snap2.extra["digits"][5]["image"])
+    assert snap2.view("activations").digit.index == 5
+    assert [d.selected for d in snap2.view("digits").digits].index(True) == 5
+    assert np.array_equal(snap2.view("activations").digit.image, snap2.view("digits").digits[5].image)
     run.select_digit(-1)
     assert run.selected == scen.N_DIGITS - 1
     assert "selected test digit 1" in run.next_digit()
@@ -161,8 +166,8 @@ def test_regenerate_and_reset():
 
 def test_subset_note_when_full_data_is_absent(no_full_data):
     snap = MnistRun({"data": "auto", "hidden": (8,)}).snapshot()
-    note = snap.extra["data_note"]
-    assert snap.extra["data_source"] == "subset"
+    note = snap.status.data_note
+    assert snap.view("digits").source == "subset" and snap.view("digits").note == note
     assert "subset" in note and "7,400 train / 1,500 test" in note and mnist.ENV_DIR in note
 
 
@@ -178,7 +183,7 @@ def test_data_full_without_files_is_a_one_line_error(no_full_data):
 
 def test_broken_env_dir_falls_back_and_says_why(no_full_data, monkeypatch, tmp_path):
     monkeypatch.setenv(mnist.ENV_DIR, str(tmp_path / "nowhere"))
-    note = MnistRun({"hidden": (8,)}).snapshot().extra["data_note"]
+    note = MnistRun({"hidden": (8,)}).status().data_note
     assert "subset" in note and "missing MNIST file" in note
 
 
@@ -191,7 +196,7 @@ def test_predict_image_is_a_distribution_and_matches_the_model(trained):
     assert p.shape == (10,) and np.all(p >= 0) and p.sum() == pytest.approx(1.0, abs=1e-6)
     img = trained.grid_images[3] / 255.0
     direct = trained.predict_image(img, center=False)
-    top = trained.snapshot().extra["digits"][3]["top3"][0]
+    top = trained.view("digits").digits[3].top[0]
     assert int(np.argmax(direct)) == top[0] and direct[top[0]] == pytest.approx(top[1], abs=1e-5)
     with pytest.raises(ValueError):
         trained.predict_image(np.zeros((28, 27)))
@@ -250,17 +255,17 @@ async def _panes_render(trained):
 
     app = Tiny()
     async with app.run_test(size=(120, 100)) as pilot:
-        for w in app.query(".pane"):
-            w.update_snapshot(snap)
+        for name in PANES:
+            app.query_one(f"#pane-{name}").update_view(snap.view(name), snap.status)
         await pilot.pause()
         head = str(app.query_one("#pane-digits .mnist-head").render())
         assert "SUBSET" in head and "7,400" in head
         grid = app.query_one("#pane-digits DigitGrid")
         assert len(grid.items) == scen.N_DIGITS
-        assert {it.ok for it in grid.items} == {d["correct"] for d in snap.extra["digits"]}
+        assert {it.ok for it in grid.items} == {d.correct for d in snap.view("digits").digits}
         lines = [grid.render_line(y).text for y in range(grid.size.height)]
-        first = snap.extra["digits"][0]
-        assert any(f"{first['label']}: {first['top3'][0][0]}" in line for line in lines)
+        first = snap.view("digits").digits[0]
+        assert any(f"{first.label}: {first.top[0][0]}" in line for line in lines)
         await pilot.click(grid, offset=(1, 1))
         assert selected == [0]
 

@@ -12,7 +12,7 @@ from engine.datasets import curves
 from engine.errors import DataError
 from scenarios.regress import LINE_PANES, PATH_LEN, RegressRun, least_squares, line_loss
 from scenarios.settings import SettingError
-from scenarios.snapshot import Snapshot
+from scenarios.views import Snapshot, Status
 from tui import palette
 from tui.palette import ColorMode
 from tui.widgets.curve import PANES, CurveView, LandscapeView
@@ -75,20 +75,20 @@ def test_curve_snapshot_contents():
     run = RegressRun({"show_neurons": True, "layers": "5,3", "neuron_layer": 6}, seed=0)
     run.step(20)
     snap = run.snapshot()
-    c = snap.extra["curve"]
-    assert c["x"].shape == c["y"].shape == (100,)
-    assert c["fit_x"].shape == c["fit_y"].shape and np.all(np.isfinite(c["fit_y"]))
-    assert len(c["neurons"]) == 3  # neuron_layer 6 is clamped to the last hidden layer
-    lo, hi = c["ylim"]
-    assert all(lo <= n.min() and n.max() <= hi for n in c["neurons"])
-    assert np.allclose(c["fit_y"], run.predict(c["fit_x"]))
-    assert snap.network.layer_sizes == [1, 5, 3, 1] and len(snap.weight_mats) == 3
-    assert snap.field is None and "landscape" not in snap.extra
+    c = snap.view("curve")
+    assert c.x.shape == c.y.shape == (100,)
+    assert c.fit_x.shape == c.fit_y.shape and np.all(np.isfinite(c.fit_y))
+    assert len(c.neurons) == 3  # neuron_layer 6 is clamped to the last hidden layer
+    lo, hi = c.ylim
+    assert all(lo <= n.min() and n.max() <= hi for n in c.neurons)
+    assert np.allclose(c.fit_y, run.predict(c.fit_x))
+    assert snap.view("network").layer_sizes == (1, 5, 3, 1) and len(snap.view("weights").mats) == 3
+    assert "landscape" not in snap.views and run.view("landscape") is None
     run.set("show_neurons", False)
-    assert run.snapshot().extra["curve"]["neurons"] == []
+    assert run.view("curve").neurons == ()
     run.set("layers", "")  # no hidden layer: a straight line, no neurons to draw
     run.set("show_neurons", True)
-    assert run.snapshot().extra["curve"]["neurons"] == []
+    assert run.view("curve").neurons == ()
 
 
 def test_add_point_changes_data_and_keeps_training():
@@ -98,8 +98,8 @@ def test_add_point_changes_data_and_keeps_training():
     assert "101 points" in run.add_point(1.5, 9.0)
     assert run.x[-1] == 1.5 and run.y[-1] == 9.0 and run.trainer.n_train == 101
     assert run.trainer.steps == 30 and all(np.array_equal(a, b) for a, b in zip(weights, run.model.get_weights()))
-    snap = run.snapshot()
-    assert len(snap.extra["curve"]["x"]) == 101 and snap.extra["curve"]["ylim"][1] > 9.0
+    curve = run.view("curve")
+    assert len(curve.x) == 101 and curve.ylim[1] > 9.0
     run.step(10)
     assert run.trainer.steps == 40
     run.add_point(float("nan"), 0.0)
@@ -114,7 +114,7 @@ def test_csv_dataset(tmp_path):
     assert np.allclose(run.best, (2.0, 1.0))
     run.set("mode", "curve")
     run.step(5)
-    assert run.snapshot().extra["curve"]["xlim"][0] < 0 < 3 < run.snapshot().extra["curve"]["xlim"][1]
+    assert run.view("curve").xlim[0] < 0 < 3 < run.view("curve").xlim[1]
     bad = tmp_path / "three.csv"
     bad.write_text("1,2,1\n3,4,0\n")
     with pytest.raises(DataError, match="two columns"):
@@ -138,7 +138,7 @@ def test_line_mode_converges_to_least_squares():
     m, b = run.line_params()
     assert abs(m - m_ref) < 1e-3 and abs(b - b_ref) < 1e-3
     assert abs(start[0] - m_ref) + abs(start[1] - b_ref) > 0.5  # it did walk somewhere
-    path = run.snapshot().extra["landscape"]["path"]
+    path = run.view("landscape").path
     assert path.shape == (401, 2) and np.allclose(path[0], start) and np.allclose(path[-1], (m, b))
 
 
@@ -147,12 +147,13 @@ def test_line_mode_diverges_with_large_lr_as_a_state():
     done = run.step(500)
     assert run.diverged and done < 500
     snap = run.snapshot()
-    assert snap.state == "diverged" and "learning rate" in snap.message
-    m_lo, m_hi, _, _ = snap.field.extent
-    current = snap.extra["landscape"]["current"]
+    assert snap.status.state == "diverged" and "learning rate" in snap.status.message
+    land = snap.view("landscape")
+    m_lo, m_hi, _, _ = land.field.extent
+    current = land.current
     assert current is None or not m_lo <= current[0] <= m_hi  # far off the map
     # each step overshoots further: the distance from the minimum grows along the path
-    path = snap.extra["landscape"]["path"]
+    path = land.path
     dist = np.abs(path[:, 0] - run.best[0])
     assert np.all(np.diff(dist[1:10]) > 0)
     assert run.step(5) == 0
@@ -164,16 +165,16 @@ def test_minibatches_make_a_noisy_path_and_the_path_is_bounded():
     mini.step(50)
     assert not np.allclose(full.line_params(), mini.line_params())
     mini.step(PATH_LEN + 100)
-    assert len(mini.snapshot().extra["landscape"]["path"]) == PATH_LEN
+    assert len(mini.view("landscape").path) == PATH_LEN
 
 
 def test_landscape_minimum_is_the_least_squares_solution():
     run = line_run(noise=0.3)
-    snap = run.snapshot()
+    land = run.view("landscape")
     m_ref, b_ref = np.polyfit(run.x.astype(np.float64), run.y.astype(np.float64), 1)
-    assert np.allclose(snap.extra["landscape"]["minimum"], (m_ref, b_ref), atol=1e-5)
-    values = snap.field.values
-    m_lo, m_hi, b_lo, b_hi = snap.field.extent
+    assert np.allclose(land.minimum, (m_ref, b_ref), atol=1e-5)
+    values = land.field.values
+    m_lo, m_hi, b_lo, b_hi = land.field.extent
     i, j = np.unravel_index(np.argmin(values), values.shape)
     ms, bs = np.linspace(m_lo, m_hi, values.shape[1]), np.linspace(b_hi, b_lo, values.shape[0])
     assert abs(ms[j] - m_ref) <= (m_hi - m_lo) / (values.shape[1] - 1)
@@ -191,7 +192,7 @@ def test_landscape_minimum_is_the_least_squares_solution():
     assert np.allclose(least_squares(x, y), (m_ref, b_ref))
     # adding a point moves the minimum
     run.add_point(0.0, 30.0)
-    assert run.snapshot().extra["landscape"]["minimum"][1] > b_ref + 0.1
+    assert run.view("landscape").minimum[1] > b_ref + 0.1
 
 
 # -- widgets -------------------------------------------------------------------------------
@@ -214,18 +215,19 @@ def text_of(widget) -> list[str]:
 
 def test_panes_render_snapshots_at_any_size(colour):
     snaps = [RegressRun({"show_neurons": True}, seed=0).snapshot(), line_run(lr=0.1).snapshot(),
-             Snapshot(scenario="regress")]
+             Snapshot(Status("regress"))]
     diverged = line_run(lr=10.0)
     diverged.step(100)
     snaps.append(diverged.snapshot())
 
     async def go():
         curve, land = CurveView(), LandscapeView()
+        curve.pane_name, land.pane_name = "curve", "landscape"
         app = PaneApp(curve, land)
         async with app.run_test(size=(60, 30)) as pilot:
             for snap in snaps:
                 for w in (curve, land):
-                    w.update_snapshot(snap)
+                    w.update_view(snap.view(w.pane_name), snap.status)
                     for size in ((1, 1), (2, 3), (7, 2), (60, 15)):
                         w.build(*size, palette.current(), w.rich_style)
                 await pilot.pause()
@@ -242,14 +244,14 @@ def test_curve_view_draws_points_and_reports_clicks(colour):
         curve = CurveView()
         app = PaneApp(curve)
         async with app.run_test(size=(60, 20)) as pilot:
-            curve.update_snapshot(run.snapshot())
+            curve.update_view(run.view("curve"), run.status())
             await pilot.pause()
             rows = text_of(curve)
             assert sum(r.count("•") for r in rows) > 20
             assert any(any(0x2800 < ord(ch) <= 0x28FF for ch in r) for r in rows)  # the Braille fit
             await pilot.click(CurveView, offset=(30, 5))
             await pilot.pause()
-            (x0, x1), (y0, y1) = run.snapshot().extra["curve"]["xlim"], run.snapshot().extra["curve"]["ylim"]
+            (x0, x1), (y0, y1) = run.view("curve").xlim, run.view("curve").ylim
             assert app.added == [pytest.approx((x0 + 30.5 / 60 * (x1 - x0), y1 - 5.5 / 19 * (y1 - y0)))]
             palette.configure(ascii=True)
             curve.invalidate()
@@ -262,9 +264,8 @@ def test_curve_view_draws_points_and_reports_clicks(colour):
 def test_landscape_marks_path_current_and_minimum_where_expected(colour):
     run = line_run(lr=0.01, batch=1000)
     run.step(60)
-    snap = run.snapshot()
-    land_data = snap.extra["landscape"]
-    m_lo, m_hi, b_lo, b_hi = snap.field.extent
+    land_data = run.view("landscape")
+    m_lo, m_hi, b_lo, b_hi = land_data.field.extent
     w, h = 60, 20
 
     def cell(m, b):  # half blocks: two pixel rows per cell
@@ -274,10 +275,10 @@ def test_landscape_marks_path_current_and_minimum_where_expected(colour):
         land = LandscapeView()
         app = PaneApp(land)
         async with app.run_test(size=(w, h)) as pilot:
-            land.update_snapshot(snap)
+            land.update_view(land_data, run.status())
             await pilot.pause()
             rows = text_of(land)
-            cur, start, best = cell(*land_data["current"]), cell(*land_data["path"][0]), cell(*land_data["minimum"])
+            cur, start, best = cell(*land_data.current), cell(*land_data.path[0]), cell(*land_data.minimum)
             assert len({cur, start, best}) == 3  # 60 small steps: still on its way
             assert rows[cur[1]][cur[0]] == LandscapeView.CURRENT
             assert rows[start[1]][start[0]] == LandscapeView.PATH

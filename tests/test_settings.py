@@ -1,7 +1,8 @@
 import pytest
 
 from scenarios.classify import SCHEMA
-from scenarios.settings import Preset, SettingError, dump_preset, load_preset
+from scenarios.preset import Preset, dump_preset, load_preset
+from scenarios.settings import SettingError
 
 
 def test_parse_typed_values():

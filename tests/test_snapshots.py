@@ -28,7 +28,7 @@ def test_classify_trained(snap_compare):
 def test_classify_discretized_with_selected_neuron(snap_compare):
     async def run_before(pilot):
         pilot.app.advance(400)
-        pilot.app.sim.select((1, 0))
+        pilot.app.scenario.select((1, 0))
         await pilot.press("k")
     assert snap_compare(make_app(values={"dataset": "xor"}), terminal_size=SIZE, run_before=run_before)
 

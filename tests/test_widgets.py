@@ -7,7 +7,7 @@ import pytest
 from rich.color import Color
 from textual.app import App
 
-from scenarios.snapshot import Field2D, NetworkView, Points
+from scenarios.views import Field as Field2D, Network, Points
 from tui import palette
 from tui.palette import ColorMode
 from tui.widgets import AccuracyPlot, DrawCanvas, FieldView, ImageGrid, ImageItem, LossPlot, NetworkDiagram, WeightsView
@@ -151,7 +151,8 @@ def _net(sizes=(2, 4, 3, 1), seed=0):
     ws = [rng.normal(size=(a, b)) for a, b in zip(sizes, sizes[1:])]
     thumbs = [[rng.uniform(-1, 1, (10, 10)) for _ in range(n)] for n in sizes]
     names = [f"x{i + 1}" for i in range(sizes[0])]
-    return NetworkView(names, list(sizes), ws, [np.zeros(b) for b in sizes[1:]], thumbs, ["tanh"] * (len(sizes) - 1))
+    return Network(tuple(names), tuple(sizes), tuple(ws), tuple(np.zeros(b) for b in sizes[1:]),
+                   tuple(map(tuple, thumbs)), ("tanh",) * (len(sizes) - 1))
 
 
 def _fed(kind):
@@ -267,7 +268,7 @@ def test_network_keys_move_cursor_and_enter_selects():
 
 
 def test_network_connection_colours_follow_weight_sign():
-    view = NetworkView(["a"], [1, 2], [np.array([[-1.0, 1.0]])], [np.zeros(2)], [], ["tanh"])
+    view = Network(("a",), (1, 2), (np.array([[-1.0, 1.0]]),), (np.zeros(2),), (), ("tanh",))
 
     async def script(pilot, w):
         lines_pal = palette.current().lines
@@ -286,7 +287,7 @@ def test_network_many_layers_compress_or_hide():
         assert all(x + lay.slot_w <= 100 for x in lay.xs)
         assert all(r + lay.th <= height for rows in lay.rows for r in rows)
         assert (sum(lay.hidden) > 0) == hides and lay.tw < 4
-        assert [len(r) + h for r, h in zip(lay.rows, lay.hidden)] == view.layer_sizes
+        assert [len(r) + h for r, h in zip(lay.rows, lay.hidden)] == list(view.layer_sizes)
     big = compute_layout(_net(), 120, 60)
     assert big.tw > lay.tw  # room to spare: bigger thumbnails
 

@@ -9,7 +9,7 @@ import time
 from threadpoolctl import threadpool_limits
 
 import scenarios
-from scenarios.settings import load_preset
+from scenarios.preset import load_preset
 from tui.app import NNPlayApp
 
 
@@ -18,18 +18,18 @@ async def main(epochs: float) -> None:
     app = NNPlayApp(scenarios.get("mnist"), preset.values, preset.seed or 0, autoplay=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause(0.3)
-        if app.sim.data.source != "full":
+        if app.scenario.data.source != "full":
             sys.exit("needs the full MNIST set: set NNPLAY_MNIST_DIR")
         t0 = time.perf_counter()
         app.action_toggle_play()
-        while app.sim.trainer.epoch < epochs:
+        while app.scenario.trainer.epoch < epochs:
             await asyncio.sleep(0.5)
         app.action_toggle_play()
         seconds = time.perf_counter() - t0
         await pilot.pause(0.3)
         with app.lock:
-            m = app.sim.final_metrics()
-        print(f"in the app: {app.sim.trainer.epoch:.2f} epochs in {seconds:.1f} s, "
+            m = app.scenario.final_metrics()
+        print(f"in the app: {app.scenario.trainer.epoch:.2f} epochs in {seconds:.1f} s, "
               f"test accuracy {m['full_test_acc']:.4f} on {int(m['full_test_size']):,} images")
 
 

@@ -15,10 +15,10 @@ async def inapp(sec=3.0):
     app = NNPlayApp(ClassifyRun, V, 0, autoplay=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause(0.3)
-        s0 = app.sim.trainer.steps; t0 = time.perf_counter()
+        s0 = app.scenario.trainer.steps; t0 = time.perf_counter()
         app.action_toggle_play()
         await asyncio.sleep(sec)
-        rate = (app.sim.trainer.steps - s0) / (time.perf_counter() - t0)
+        rate = (app.scenario.trainer.steps - s0) / (time.perf_counter() - t0)
         app.action_toggle_play()
         await pilot.pause(0.2)
         return rate

@@ -68,7 +68,7 @@ def setup(args, *, scenario_default=None):
     """Scenario class, settings and seed from --preset, --set and --seed (validated once, here)."""
     import scenarios
     from engine import backend
-    from scenarios.settings import load_preset
+    from scenarios.preset import load_preset
 
     backend.use(args.device)
     if args.threads < 1:

@@ -1,23 +1,24 @@
-"""Pane name -> widget: each pane draws one part of a Snapshot via ``update_snapshot``.
+"""Pane name -> widget. Each pane draws its own typed view through ``update_view(view, status)``.
 
-Scenarios name the panes they offer (``Run.panes``); the app looks them up here.
-Scenario-specific widget modules export ``PANES`` dicts that are merged in.
+Scenarios name the panes they offer (``Run.panes``) and build a view for each
+(``Run.view_<name>``); the app asks only for the views of the panes on screen.
 """
 
 from __future__ import annotations
-
-import importlib
 
 import numpy as np
 from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from scenarios.snapshot import Snapshot
+from scenarios.views import Confusion, Curves, Field, Network, Status, TruthTable, Weights
 
+from .widgets.curve import CurveView, LandscapeView
 from .widgets.fieldview import FieldView
 from .widgets.lossplot import LossPlot
+from .widgets.mnistpanes import ActivationsPane, DigitsPane, DrawPane, FiltersPane
 from .widgets.network import NetworkDiagram
+from .widgets.space import SpaceView
 from .widgets.weights import WeightsView
 
 TITLES = {
@@ -30,44 +31,43 @@ TITLES = {
 
 class FieldPane(FieldView):
     live_interval = 0.2
-    def update_snapshot(self, snap: Snapshot) -> None:
-        self.update_field(snap.field, snap.points, discretize=bool(snap.extra.get("discretize")),
-                          show_test=bool(snap.extra.get("show_test")), title=snap.extra.get("field_title", ""))
+
+    def update_view(self, view: Field | None, status: Status) -> None:
+        if view is None:
+            self.update_field(None)
+            return
+        self.update_field(view, view.points, discretize=view.discretize, show_test=view.show_test, title=view.title)
 
 
 class NetworkPane(NetworkDiagram):
-    def update_snapshot(self, snap: Snapshot) -> None:
-        self.update_network(snap.network)
+    def update_view(self, view: Network | None, status: Status) -> None:
+        self.update_network(view)
 
 
-class LossPane(LossPlot):
+class CurvesPane(LossPlot):
     live_interval = 0.5
-    def update_snapshot(self, snap: Snapshot) -> None:
-        self.update_history(snap.history, keys=("train_loss", "test_loss"), title="loss")
 
-
-class AccuracyPane(LossPlot):
-    live_interval = 0.5
-    def update_snapshot(self, snap: Snapshot) -> None:
-        self.update_history(snap.history, keys=("train_acc", "test_acc"), title="accuracy")
+    def update_view(self, view: Curves | None, status: Status) -> None:
+        if view is not None:
+            self.update_history(view.history, keys=view.keys, title=view.title)
 
 
 class WeightsPane(WeightsView):
     live_interval = 0.5
-    def update_snapshot(self, snap: Snapshot) -> None:
-        self.update_mats(snap.weight_mats)
+
+    def update_view(self, view: Weights | None, status: Status) -> None:
+        self.update_mats(None if view is None else view.mats)
 
 
 class ConfusionPane(Static):
     """Rows: true class, columns: predicted; the diagonal is what it gets right."""
 
-    def update_snapshot(self, snap: Snapshot) -> None:
-        m = snap.extra.get("confusion")
-        if m is None:
+    def update_view(self, view: Confusion | None, status: Status) -> None:
+        if view is None or view.matrix is None:
             self.update("no confusion matrix for this task")
             return
-        m = np.asarray(m)
-        names = snap.extra.get("class_names") or [str(i) for i in range(len(m))]
+        m = np.asarray(view.matrix)
+        names = view.class_names or tuple(str(i) for i in range(len(m)))
         width = max(len(str(int(m.max()))), *(len(str(n)) for n in names)) + 1
         t = Table(box=None, padding=0, show_header=True, header_style="dim")
         t.add_column("t\\p", style="dim", no_wrap=True)
@@ -86,17 +86,18 @@ class TruthPane(Static):
 
     live_interval = 0.1
 
-    def update_snapshot(self, snap: Snapshot) -> None:
-        rows = snap.extra.get("truth_table") or []
+    def update_view(self, view: TruthTable | None, status: Status) -> None:
+        if view is None:
+            return
         t = Table(box=None, padding=(0, 1))
         for c in ("x1", "x2", "target", "output"):
             t.add_column(c, justify="right")
-        for a, b, target, out in rows:
+        for a, b, target, out in view.rows:
             ok = (out > 0.5) == (target > 0.5)
             t.add_row(str(a), str(b), str(target), Text(f"{out:.3f}", style="green" if ok else "bold red"))
-        parts = [t, Text(snap.extra.get("formula", ""), style="bold")]
-        if snap.extra.get("why"):
-            parts.append(Text(snap.extra["why"], style="yellow"))
+        parts = [t, Text(view.formula, style="bold")]
+        if view.why:
+            parts.append(Text(view.why, style="yellow"))
         self.update(_stack(*parts))
 
 
@@ -108,17 +109,13 @@ def _stack(*items):
 
 
 PANES = {
-    "field": FieldPane, "network": NetworkPane, "loss": LossPane, "accuracy": AccuracyPane,
+    "field": FieldPane, "network": NetworkPane, "loss": CurvesPane, "accuracy": CurvesPane,
     "weights": WeightsPane, "confusion": ConfusionPane, "truth": TruthPane,
+    "curve": CurveView, "landscape": LandscapeView, "space": SpaceView,
+    "digits": DigitsPane, "filters": FiltersPane, "activations": ActivationsPane, "draw": DrawPane,
 }
-_EXTRA_MODULES = ("tui.widgets.curve", "tui.widgets.mnistpanes", "tui.widgets.space")
 
 
 def pane_class(name: str):
-    if name not in PANES:
-        for mod in _EXTRA_MODULES:
-            try:
-                PANES.update(importlib.import_module(mod).PANES)
-            except ModuleNotFoundError:
-                continue
-    return PANES.get(name)
+    """The widget class for a pane name (KeyError for a name no widget draws: a scenario bug)."""
+    return PANES[name]

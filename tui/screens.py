@@ -36,8 +36,9 @@ class HelpScreen(ModalScreen[None]):
         sets.add_column("allowed", style="dim")
         sets.add_column("")
         for s in self.schema.settings:
+            effect = s.effect.value
             sets.add_row(s.name, s.format(self.values[s.name]), s.allowed(),
-                         Text("live", style="green") if s.live else Text("new weights", style="yellow"))
+                         Text(effect, style="green" if s.live else "yellow"))
         with VerticalScroll(id="help-body"):
             yield Static(Text("nnplay help — esc closes; ctrl+p opens the command palette", style="bold"))
             yield Static(keys)
@@ -59,6 +60,17 @@ class PathPrompt(ModalScreen[str | None]):
         with Vertical(id="prompt-box"):
             yield Label(self.title_text)
             yield Input(value=self.default, id="prompt-input")
+
+    def on_key(self, event) -> None:
+        """Keys typed before the input has focus (right after the prompt opened) go into it, not astray."""
+        box = self.query_one(Input)
+        if self.focused is not box and event.is_printable and event.character:
+            event.stop()
+            box.focus()
+            if not getattr(self, "_typed", False):
+                box.value = ""  # typing replaces the suggested path, as it would once focused
+            self._typed = True
+            box.insert_text_at_cursor(event.character)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.strip() or None)

@@ -15,7 +15,7 @@ from textual.events import Click
 from textual.message import Message
 from textual.strip import Strip
 
-from scenarios.snapshot import Points, Snapshot
+from scenarios.views import CurveFit, Landscape, Points
 from tui import palette
 from tui.palette import ColorMode, Palette
 from tui.widgets.fieldview import (CellCanvas, FieldView, RasterWidget, placeholder,
@@ -97,13 +97,13 @@ class CurveView(RasterWidget):
     def __init__(self, placeholder: str = "no data yet", **kwargs):
         super().__init__(**kwargs)
         self.placeholder = placeholder
-        self.curve: dict | None = None
+        self.curve: CurveFit | None = None
         self.plot_area: tuple | None = None  # (rows, cols, xlim, ylim) of the last frame, for clicks
 
-    def update_snapshot(self, snap: Snapshot) -> None:
-        self.update_curve(snap.extra.get("curve"))
+    def update_view(self, view: CurveFit | None, status) -> None:
+        self.update_curve(view)
 
-    def update_curve(self, curve: dict | None) -> None:
+    def update_curve(self, curve: CurveFit | None) -> None:
         self.curve = curve
         self.invalidate()
 
@@ -127,28 +127,26 @@ class CurveView(RasterWidget):
 
     # -- drawing --------------------------------------------------------------
     def build(self, width: int, height: int, pal: Palette, base: Style) -> list[Strip]:
-        c = self.curve or {}
-        x, y = np.asarray(c.get("x", ()), np.float64).ravel(), np.asarray(c.get("y", ()), np.float64).ravel()
-        xlim, ylim = c.get("xlim"), c.get("ylim")
-        if xlim is None or ylim is None or not np.all(np.isfinite([*xlim, *ylim])):
+        c = self.curve
+        if c is None or not np.all(np.isfinite([*c.xlim, *c.ylim])):
             self.plot_area = None
             return placeholder(width, height, self.placeholder, base)
+        x, y = np.asarray(c.x, np.float64).ravel(), np.asarray(c.y, np.float64).ravel()
+        xlim, ylim = c.xlim, c.ylim
         rows = height - 1 if height >= 4 else height  # the bottom row holds the x range
         xlim, ylim = (float(xlim[0]), float(xlim[1])), (float(ylim[0]), float(ylim[1]))
         self.plot_area = (rows, width, xlim, ylim)
         canvas = CellCanvas(width, height, base)
         self._draw_axes(canvas, rows, xlim, ylim, pal)
         dim = Style(color=_color(pal, palette.LINE_DIM, 8), dim=pal.mode is ColorMode.NONE)
-        faint = [np.asarray(n) for n in c.get("neurons") or ()]
-        if c.get("best_y") is not None:
-            faint.append(np.asarray(c["best_y"]))
-        fit_x = c.get("fit_x")
-        if fit_x is not None:
-            if faint:
-                self._draw_curves(canvas, rows, fit_x, faint, xlim, ylim, dim, pal, ".")
-            if c.get("fit_y") is not None:
-                bright = Style(color=_color(pal, "#4da6ff", 12), bold=True)
-                self._draw_curves(canvas, rows, fit_x, [c["fit_y"]], xlim, ylim, bright, pal, "*")
+        faint = [np.asarray(n) for n in c.neurons]
+        for extra in (c.best_y, c.target_y):
+            if extra is not None:
+                faint.append(np.asarray(extra))
+        if faint:
+            self._draw_curves(canvas, rows, c.fit_x, faint, xlim, ylim, dim, pal, ".")
+        bright = Style(color=_color(pal, "#4da6ff", 12), bold=True)
+        self._draw_curves(canvas, rows, c.fit_x, [c.fit_y], xlim, ylim, bright, pal, "*")
         self._draw_points(canvas, rows, x, y, xlim, ylim, pal)
         label = Style(dim=True)
         canvas.text(0, 0, _fmt(ylim[1]), label)
@@ -158,7 +156,7 @@ class CurveView(RasterWidget):
             canvas.text(0, height - 1, _fmt(xlim[0]), label)
             right = _fmt(xlim[1])
             canvas.text(width - len(right), height - 1, right, label)
-        title = c.get("title", "")
+        title = c.title
         if title:
             start = len(_fmt(ylim[1])) + 2
             canvas.text(start, 0, _text(f" {title} ", pal)[: max(0, width - start)], Style(bold=True))
@@ -219,12 +217,11 @@ class LandscapeView(FieldView):
         self.minimum: tuple[float, float] | None = None
         self.current: tuple[float, float] | None = None
 
-    def update_snapshot(self, snap: Snapshot) -> None:
-        land = snap.extra.get("landscape") or {}
-        self.path = np.asarray(land.get("path", ()), np.float64).reshape(-1, 2)
-        self.minimum = land.get("minimum")
-        self.current = land.get("current")
-        self.update_field(snap.field if land else None, title=snap.extra.get("field_title", ""))
+    def update_view(self, view: Landscape | None, status) -> None:
+        self.path = np.zeros((0, 2)) if view is None else np.asarray(view.path, np.float64).reshape(-1, 2)
+        self.minimum = None if view is None else view.minimum
+        self.current = None if view is None else view.current
+        self.update_field(None if view is None else view.field, title="" if view is None else view.field.title)
 
     def heat_levels(self, values, rows_px, width, scale):
         return scale.levels - 1 - super().heat_levels(values, rows_px, width, scale)  # low loss in blue

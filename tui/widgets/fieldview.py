@@ -17,7 +17,7 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
-from scenarios.snapshot import Field2D, Points
+from scenarios.views import Field, Points
 from tui import palette
 from tui.palette import Palette, Scale
 
@@ -232,7 +232,7 @@ def label_colors(labels: np.ndarray, vrange: tuple[float, float], pal: Palette) 
 
 
 class FieldView(RasterWidget):
-    """Heatmap of a Field2D with the data points on top."""
+    """Heatmap of a Field with the data points on top."""
 
     DEFAULT_CSS = """
     FieldView { width: 1fr; height: 1fr; }
@@ -241,13 +241,13 @@ class FieldView(RasterWidget):
     def __init__(self, placeholder: str = "no field yet", **kwargs):
         super().__init__(**kwargs)
         self.placeholder = placeholder
-        self.field: Field2D | None = None
+        self.field: Field | None = None
         self.points: list[Points] = []
         self.discretize = False
         self.show_test = False
         self.title = ""
 
-    def update_field(self, field: Field2D | None, points: Iterable[Points] = (), *, discretize: bool = False,
+    def update_field(self, field: Field | None, points: Iterable[Points] = (), *, discretize: bool = False,
                      show_test: bool = False, title: str = "") -> None:
         self.field, self.points = field, list(points)
         self.discretize, self.show_test, self.title = discretize, show_test, title

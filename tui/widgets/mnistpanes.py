@@ -1,7 +1,6 @@
 """Panes for the mnist scenario: test digits, first-layer filters, activations, and a canvas to draw on.
 
-Each pane reads a Snapshot (keys documented in ``scenarios/mnist.py``) through
-``update_snapshot``. Two need the app:
+Each pane draws its typed view (``scenarios/views.py``) through ``update_view``. Two need the app:
 
 * ``DigitsPane`` posts ``DigitsPane.DigitSelected(index)`` when a digit is
   clicked; the app answers with ``run.select_digit(index)`` and a fresh snapshot.
@@ -29,7 +28,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static
 
-from scenarios.snapshot import Snapshot
+from scenarios.views import Activations, Digits, Drawing, Images, Status
 from tui import palette
 from tui.widgets.canvas import DrawCanvas
 from tui.widgets.images import ImageGrid, ImageItem, as_image, choose_tiling
@@ -129,27 +128,28 @@ class DigitsPane(Vertical):
         yield Static("", classes="mnist-head")
         yield DigitGrid(placeholder="no digits yet")
 
-    def update_snapshot(self, snap: Snapshot) -> None:
-        x = snap.extra
+    def update_view(self, view: Digits | None, status: Status) -> None:
+        if view is None:
+            return
         head = Text()
-        note = x.get("data_note", "")
-        if x.get("data_source") == "subset":
+        note = view.note
+        if view.source == "subset":
             head.append("SUBSET ", style="bold black on yellow")
             head.append(note + "\n", style="bold yellow")
         elif note:
             head.append(note + "\n", style="dim")
-        ms = x.get("ms_per_example", math.nan)
-        if snap.steps_per_sec <= 0:  # stepped by hand (tests, playback): no live timing to show
-            speed = "paused" if snap.step else "not trained yet"
+        ms = view.ms_per_example
+        if status.steps_per_sec <= 0:  # stepped by hand (tests, playback): no live timing to show
+            speed = "paused" if status.step else "not trained yet"
         else:
-            speed = f"{ms:.3f} ms/example" if isinstance(ms, float) and math.isfinite(ms) else "measuring"
+            speed = f"{ms:.3f} ms/example" if math.isfinite(ms) else "measuring"
         head.append(f"true: top-3 predicted (green right, red wrong) · {speed} · click or [ ] selects", style="dim")
         self.query_one(".mnist-head", Static).update(head)
         items = []
-        for d in x.get("digits", []):
-            a, b, c = (k for k, _ in d["top3"])
-            mark = ">" if d.get("selected") else ""
-            items.append(ImageItem(d["image"], f"{mark}{d['label']}: {a} {b} {c}", ok=d["correct"]))
+        for d in view.digits:
+            a, b, c = (k for k, _ in d.top)
+            mark = ">" if d.selected else ""
+            items.append(ImageItem(d.image, f"{mark}{d.label}: {a} {b} {c}", ok=d.correct))
         self.query_one(DigitGrid).update_images(items)
 
 
@@ -164,9 +164,11 @@ class FiltersPane(Vertical):
         yield Static("")
         yield ImageGrid(placeholder="no weights yet")
 
-    def update_snapshot(self, snap: Snapshot) -> None:
-        self.query_one(Static).update(Text(snap.extra.get("filters_title", ""), style="dim"))
-        items = [ImageItem(img, title, diverging=True) for title, img in snap.images]
+    def update_view(self, view: Images | None, status: Status) -> None:
+        if view is None:
+            return
+        self.query_one(Static).update(Text(view.title, style="dim"))
+        items = [ImageItem(img, title, diverging=view.diverging) for title, img in view.images]
         self.query_one(ImageGrid).update_images(items)
 
 
@@ -183,25 +185,23 @@ class ActivationsPane(Vertical):
         yield Static("", classes="mnist-probs")
         yield ImageGrid(placeholder="no activations yet")
 
-    def update_snapshot(self, snap: Snapshot) -> None:
-        sel = snap.extra.get("selected_digit")
-        acts = snap.extra.get("activations") or []
-        if not sel or not acts:
+    def update_view(self, view: Activations | None, status: Status) -> None:
+        if view is None:
             return
-        probs = np.asarray(sel["probs"])
+        sel, probs = view.digit, np.asarray(view.probs)
         top = int(np.argmax(probs))
-        head = Text(f"test digit {sel['index'] + 1}, a {sel['label']}: {top_line(probs)}",
-                    style=palette.current().ok if top == sel["label"] else palette.current().bad)
+        head = Text(f"test digit {sel.index + 1}, a {sel.label}: {top_line(probs)}",
+                    style=palette.current().ok if top == sel.label else palette.current().bad)
         head.append("  ([ ] another)", style="dim")
         self.query_one(".mnist-head", Static).update(head)
         items = []
-        for layer in acts:
-            if layer["kind"] == "maps":
-                items.append(ImageItem(mosaic(layer["data"]), layer["name"]))
-            elif layer["kind"] == "vector":
-                items.append(ImageItem(vector_image(layer["data"]), layer["name"]))
+        for layer in view.layers:
+            if layer.kind == "maps":
+                items.append(ImageItem(mosaic(layer.data), layer.name))
+            elif layer.kind == "vector":
+                items.append(ImageItem(vector_image(layer.data), layer.name))
         self.query_one(ImageGrid).update_images(items)
-        self.query_one(".mnist-probs", Static).update(prob_strip(probs, sel["label"]))
+        self.query_one(".mnist-probs", Static).update(prob_strip(probs, sel.label))
 
 
 class DrawPane(Vertical):
@@ -259,11 +259,11 @@ class DrawPane(Vertical):
         t.append_text(prob_strip(self.probs))
         bars.update(t)
 
-    def update_snapshot(self, snap: Snapshot) -> None:
+    def update_view(self, view: Drawing | None, status: Status) -> None:
         """The model moved on: ask again for a drawing that has ink, not too often."""
-        if snap.step == self._step:
+        if view is None or view.step == self._step:
             return
-        self._step = snap.step
+        self._step = view.step
         image = self.query_one(DrawCanvas).image
         if np.any(image > 0) and time.monotonic() - self._asked >= REPREDICT_S:
             self.request(image)

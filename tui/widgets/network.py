@@ -17,7 +17,7 @@ from textual.events import Click
 from textual.message import Message
 from textual.strip import Strip
 
-from scenarios.snapshot import NetworkView
+from scenarios.views import Network
 from tui import palette
 from tui.palette import Palette
 from tui.widgets.fieldview import CellCanvas, RasterWidget, level_codes, pixel_rows, placeholder, resample
@@ -55,7 +55,7 @@ THUMB_SIZES = ((8, 4), (6, 3), (4, 2), (2, 1), (1, 1))  # (columns, rows): squar
 MIN_GAP = 6
 
 
-def compute_layout(view: NetworkView, width: int, height: int) -> Layout:
+def compute_layout(view: Network, width: int, height: int) -> Layout:
     """Fit the columns into the widget: the biggest thumbnails that fit, then fewer rows, then hidden neurons."""
     sizes = list(view.layer_sizes)
     ncol = len(sizes)
@@ -147,13 +147,13 @@ class NetworkDiagram(RasterWidget, can_focus=True):
     def __init__(self, placeholder: str = "no network yet", **kwargs):
         super().__init__(**kwargs)
         self.placeholder = placeholder
-        self.view: NetworkView | None = None
+        self.view: Network | None = None
         self.vrange: tuple[float, float] = (-1.0, 1.0)
         self.cursor: tuple[int, int] = (0, 0)
         self.selected: tuple[int, int] | None = None
         self.diagram_layout: Layout | None = None
 
-    def update_network(self, view: NetworkView | None, vrange: tuple[float, float] = (-1.0, 1.0)) -> None:
+    def update_network(self, view: Network | None, vrange: tuple[float, float] = (-1.0, 1.0)) -> None:
         self.view, self.vrange = view, vrange
         if view is not None and view.selected is not None:
             self.selected = tuple(view.selected)

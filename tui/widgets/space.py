@@ -11,7 +11,7 @@ import numpy as np
 from rich.style import Style
 from textual.strip import Strip
 
-from scenarios.snapshot import Points, Snapshot
+from scenarios.views import HiddenSpace, Points
 from tui import palette
 from tui.palette import Palette
 from tui.widgets.curve import _color, _fmt, braille_bits
@@ -51,10 +51,10 @@ class SpaceView(RasterWidget):
     def __init__(self, placeholder: str = "no hidden layer to look through", **kwargs):
         super().__init__(**kwargs)
         self.placeholder = placeholder
-        self.space: dict | None = None
+        self.space: HiddenSpace | None = None
 
-    def update_snapshot(self, snap: Snapshot) -> None:
-        self.space = snap.extra.get("space")
+    def update_view(self, view: HiddenSpace | None, status) -> None:
+        self.space = view
         self.invalidate()
 
     def build(self, width: int, height: int, pal: Palette, base: Style) -> list[Strip]:
@@ -62,15 +62,15 @@ class SpaceView(RasterWidget):
         if not sp or height < 3 or width < 4:
             return placeholder(width, height, self.placeholder if not sp else "", base)
         rows = height - 1  # the last row names the axes
-        lim = (float(sp["lim"][0]), float(sp["lim"][1]))
+        lim = (float(sp.lim[0]), float(sp.lim[1]))
         canvas = CellCanvas(width, height, base)
         grid = Style(color=_color(pal, palette.LINE_DIM, 8))
         if pal.ascii:
-            r, c = polyline_pixels(sp["lines"], lim, rows, width)
+            r, c = polyline_pixels(sp.lines, lim, rows, width)
             canvas.codes[r, c] = canvas.code(".", grid)
         else:
             mask = np.zeros((4 * rows, 2 * width), dtype=bool)
-            mask[polyline_pixels(sp["lines"], lim, 4 * rows, 2 * width)] = True
+            mask[polyline_pixels(sp.lines, lim, 4 * rows, 2 * width)] = True
             bits = braille_bits(mask)
             on = bits > 0
             table = np.zeros(256, dtype=np.intp)
@@ -78,16 +78,16 @@ class SpaceView(RasterWidget):
                 table[b] = canvas.code(chr(0x2800 + b), grid)
             canvas.codes[:rows][on] = table[bits[on]]
         self._draw_points(canvas, sp, lim, rows, pal)
-        canvas.text(0, 0, f" {sp.get('title', '')} "[:width], Style(bold=True))
-        axes = f" x: {sp['xlabel']}  y: {sp['ylabel']}  [{_fmt(lim[0])}, {_fmt(lim[1])}] "
+        canvas.text(0, 0, f" {sp.title} "[:width], Style(bold=True))
+        axes = f" x: {sp.xlabel}  y: {sp.ylabel}  [{_fmt(lim[0])}, {_fmt(lim[1])}] "
         canvas.text(0, height - 1, axes[:width], Style(dim=True))
         return canvas.strips()
 
     def _draw_points(self, canvas: CellCanvas, sp: dict, lim, rows: int, pal: Palette) -> None:
-        xy = np.asarray(sp["points"], np.float64).reshape(-1, 2)
+        xy = np.asarray(sp.points, np.float64).reshape(-1, 2)
         if not len(xy):
             return
-        labels = np.asarray(sp["labels"], np.float64)
+        labels = np.asarray(sp.labels, np.float64)
         pts = Points(xy, labels)
         r, c, keep = point_cells(pts, (*lim, *lim), canvas.width, rows)
         colors = (*pal.point_levels, *pal.classes)
