@@ -12,16 +12,11 @@ import math
 import os
 import sys
 
+from .args import Parser, UsageError, add_common, setup
+
+__all__ = ["COMMANDS", "Parser", "UsageError", "app_parser", "main", "setup", "train_parser"]
+
 COMMANDS = ("train", "list", "bench", "play", "download")
-
-
-class UsageError(Exception):
-    pass
-
-
-class Parser(argparse.ArgumentParser):
-    def error(self, message):  # one line, exit 2 (argparse would print usage too)
-        raise UsageError(message)
 
 
 def _version() -> str:
@@ -33,20 +28,11 @@ def _version() -> str:
         return "0.1.0"
 
 
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="change a setting (repeatable)")
-    p.add_argument("--preset", metavar="FILE.toml", help="open a saved setup")
-    p.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
-    p.add_argument("--device", choices=("cpu", "gpu"), default=None, help="cpu (NumPy) or gpu (CuPy)")
-    p.add_argument("--threads", type=int, default=1, metavar="N",
-                   help="BLAS threads (default 1: small models run fastest, and steadiest, on one)")
-
-
 def app_parser() -> Parser:
     p = Parser(prog="nnplay", description="Train small neural networks live in your terminal.",
                epilog="other commands: nnplay train|list|bench|play|download --help")
     p.add_argument("scenario", nargs="?", default=None, help="scenario to open (nnplay list shows them)")
-    _common(p)
+    add_common(p)
     p.add_argument("--ascii", action="store_true", help="ASCII only: for terminals without Unicode")
     p.add_argument("--version", action="version", version=f"nnplay {_version()}")
     return p
@@ -55,43 +41,13 @@ def app_parser() -> Parser:
 def train_parser() -> Parser:
     p = Parser(prog="nnplay train", description="Train a scenario headless and report its losses.")
     p.add_argument("scenario", nargs="?", help="scenario (or give --preset)")
-    _common(p)
+    add_common(p)
     g = p.add_mutually_exclusive_group()
     g.add_argument("--steps", type=int, help="minibatch steps to run")
     g.add_argument("--epochs", type=float, help="epochs to run")
     p.add_argument("--json", action="store_true", help="one JSON object per evaluation, then a summary")
     p.add_argument("--save", metavar="PATH.npz", help="save the trained model")
     return p
-
-
-def setup(args, *, scenario_default=None):
-    """Scenario class, settings and seed from --preset, --set and --seed (validated once, here)."""
-    import scenarios
-    from engine import backend
-    from scenarios.settings import load_preset
-
-    backend.use(args.device)
-    if args.threads < 1:
-        raise UsageError("--threads must be >= 1")
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(args.threads)  # for the rest of the process: the app's worker thread included
-    name = args.scenario or scenario_default
-    values, seed = {}, 0
-    if args.preset:
-        preset = load_preset(args.preset, scenarios.schemas())
-        if args.scenario and args.scenario != preset.scenario:
-            raise UsageError(f"{args.preset} is a preset for {preset.scenario}, not {args.scenario}")
-        name = preset.scenario
-        values = preset.values
-        seed = preset.seed or 0
-    cls = scenarios.get(name or scenarios.DEFAULT)
-    values = cls.schema.apply_assignments(values, args.set)
-    if args.seed is not None:
-        if args.seed < 0:
-            raise UsageError("--seed must be a non-negative integer")
-        seed = args.seed
-    return cls, values, seed
 
 
 def cmd_list(argv) -> int:

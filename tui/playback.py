@@ -38,6 +38,8 @@ from engine.errors import NNPlayError
 from scenarios import tape as tapes
 from engine.atomic import atomic_write_text
 
+from .args import Parser
+
 DEFAULT_SIZE = (120, 40)
 DEFAULT_TYPING = 0.05  # seconds between key presses when playing visibly (VHS's default)
 FRAME = 1 / 15  # visible Step: train in chunks of at least about this much time, drawing each
@@ -48,8 +50,6 @@ class PlaybackError(NNPlayError):
 
 
 def parser() -> argparse.ArgumentParser:
-    from .cli import Parser
-
     p = Parser(prog="nnplay play", description="Play a tape: a script of keys, training steps and screenshots.")
     p.add_argument("tape", help="the .tape file (paths inside it are relative to the current directory)")
     p.add_argument("--record", metavar="OUT.cast", help="write an asciicast v2 recording (plays in a hidden terminal)")
