@@ -79,3 +79,17 @@ def test_preset_reopens_the_same_setup(tmp_path):
     a = nnplay("train", "--preset", str(p), "--steps", "30", "--json").stdout.splitlines()[-1]
     b = nnplay("train", "classify", "--set", "dataset=xor", "--set", "layers=3", "--seed", "4", "--steps", "30", "--json").stdout.splitlines()[-1]
     assert json.loads(a) == json.loads(b)
+
+
+def test_args_is_a_leaf_and_playback_does_not_import_the_entry_module():
+    """tui.args imports nothing from tui; playback and tapes reach the shared parser there, not through tui.cli."""
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse(Path(__file__).resolve().parents[1].joinpath("tui", "args.py").read_text())
+    imported = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+    imported += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    assert not [m for m in imported if m == "" or m.startswith("tui")], imported
+    code = "import sys, tui.playback, tui.tape; print('tui.cli' in sys.modules)"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.stdout.strip() == "False", r.stderr

@@ -1,4 +1,4 @@
-"""``nnplay play TAPE``: play a tape (see :mod:`scenarios.tape`) in the app.
+"""``nnplay play TAPE``: play a tape (see :mod:`tui.tape`, which describes the language) in the app.
 
 Three ways, one driver (an async task that presses keys and steps training):
 
@@ -34,10 +34,10 @@ from pathlib import Path
 
 from threadpoolctl import threadpool_limits
 
-from engine.errors import NNPlayError
-from scenarios import tape as tapes
 from engine.atomic import atomic_write_text
+from engine.errors import NNPlayError
 
+from . import tape as tapes
 from .args import Parser
 
 DEFAULT_SIZE = (120, 40)
