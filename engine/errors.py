@@ -19,3 +19,7 @@ class ModelFileError(NNPlayError):
 
 class UsageError(NNPlayError):
     """A command line that makes no sense (an unknown option, a missing argument, a bad number)."""
+
+
+class OutputError(NNPlayError):
+    """A file nnplay was asked to write (a model, preset, screenshot, recording) cannot be written there."""

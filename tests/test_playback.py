@@ -268,6 +268,23 @@ def test_record_failure_reports_the_childs_error(tmp_path):
     assert not (tmp_path / "x.cast").exists()
 
 
+@pytest.mark.parametrize("out,why", [
+    ("adir", "cannot write adir: it is a directory"),
+    ("ok.tape/x.cast", "cannot write ok.tape/x.cast: ok.tape is not a directory"),
+    ("/proc/x.cast", "cannot write /proc/x.cast: cannot create files in /proc"),
+])
+def test_unwritable_recording_is_refused_before_playing(out, why, tmp_path, monkeypatch, capsys):
+    import pty
+
+    monkeypatch.chdir(tmp_path)
+    Path("ok.tape").write_text("Open gates\nStep 1\n")
+    Path("adir").mkdir()
+    monkeypatch.setattr(pty, "fork", lambda: pytest.fail("started playing before checking the output"))
+    assert main(["play", "ok.tape", "--record", out]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and why in err, err
+
+
 def test_pump_splits_neither_characters_nor_resize_requests(tmp_path):
     """Feed a real pseudo-terminal in pieces that cut a UTF-8 character and a resize request in two."""
     master, slave = os.openpty()

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from threadpoolctl import threadpool_limits
 
-from engine.atomic import atomic_write_text
+from engine.atomic import atomic_write_text, make_parents
 from engine.errors import NNPlayError
 
 from . import tape as tapes
@@ -229,7 +229,7 @@ class Player:
     async def do_screenshot(self, pilot, c: tapes.Command) -> None:
         await pilot.pause()
         path = Path(c.value)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_parents(path)
         atomic_write_text(path, pilot.app.export_screenshot())
         self.written.append(str(path))
 
