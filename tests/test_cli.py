@@ -93,3 +93,64 @@ def test_args_is_a_leaf_and_playback_does_not_import_the_entry_module():
     code = "import sys, tui.playback, tui.tape; print('tui.cli' in sys.modules)"
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert r.stdout.strip() == "False", r.stderr
+
+
+def one_error_line(capsys) -> str:
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("nnplay: error: ") and "Traceback" not in err, err
+    return err
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    """Make any training step fail the test: an output path must be refused before training starts."""
+    import scenarios
+
+    def step(self, n=1):
+        raise AssertionError("trained before checking the output path")
+
+    monkeypatch.setattr(scenarios.get("classify"), "step", step)
+
+
+@pytest.mark.parametrize("option", ["--save", "--save-preset"])
+def test_unwritable_output_is_refused_before_training(option, tmp_path, no_training, capsys):
+    assert main(["train", "classify", "--steps", "1000", option, "/nonexistent-dir/x.out"]) == 2
+    assert "cannot write /nonexistent-dir/x.out: no such directory /nonexistent-dir" in one_error_line(capsys)
+    assert main(["train", "classify", "--steps", "1000", option, str(tmp_path)]) == 2
+    assert "it is a directory" in one_error_line(capsys)
+    (tmp_path / "file").write_text("x")
+    assert main(["train", "classify", "--steps", "1000", option, str(tmp_path / "file" / "x.out")]) == 2
+    assert f"{tmp_path / 'file'} is not a directory" in one_error_line(capsys)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]  # the check left nothing behind
+
+
+def test_save_and_save_preset_must_differ(tmp_path, no_training, capsys):
+    out = str(tmp_path / "x")
+    assert main(["train", "classify", "--save", out, "--save-preset", out]) == 2
+    assert "--save and --save-preset both name" in one_error_line(capsys)
+
+
+def test_bad_steps_are_refused_before_the_run_is_built(monkeypatch, capsys):
+    import scenarios
+
+    def build(*args, **kwargs):
+        raise AssertionError("built the run first")
+
+    monkeypatch.setattr(scenarios.get("classify"), "__init__", build)
+    for args in (["--steps", "-1"], ["--epochs", "-2"], ["--epochs", "nan"]):
+        assert main(["train", "classify", *args]) == 2
+        assert "must be >= 0" in one_error_line(capsys)
+
+
+def test_save_preset_reopens_the_same_run(tmp_path):
+    preset = tmp_path / "run.toml"
+    a = nnplay("train", "classify", "--set", "dataset=xor", "--set", "layers=3", "--seed", "4", "--steps", "30",
+               "--json", "--save-preset", str(preset))
+    assert a.returncode == 0, a.stderr
+    first = json.loads(a.stdout.splitlines()[-1])
+    assert first.pop("saved_preset") == str(preset)
+    b = nnplay("train", "--preset", str(preset), "--steps", "30", "--json")
+    assert b.returncode == 0, b.stderr
+    assert json.loads(b.stdout.splitlines()[-1]) == first
+    text = nnplay("train", "classify", "--steps", "5", "--save-preset", str(tmp_path / "t.toml")).stdout
+    assert f"saved preset to {tmp_path / 't.toml'}: reopen with nnplay --preset" in text

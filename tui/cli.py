@@ -14,7 +14,7 @@ import sys
 
 from .args import Parser, UsageError, add_common, setup
 
-__all__ = ["COMMANDS", "Parser", "UsageError", "app_parser", "main", "setup", "train_parser"]
+__all__ = ["COMMANDS", "Parser", "UsageError", "app_parser", "main", "save_preset", "setup", "train_parser"]
 
 COMMANDS = ("train", "list", "bench", "play", "download")
 
@@ -47,7 +47,27 @@ def train_parser() -> Parser:
     g.add_argument("--epochs", type=float, help="epochs to run")
     p.add_argument("--json", action="store_true", help="one JSON object per evaluation, then a summary")
     p.add_argument("--save", metavar="PATH.npz", help="save the trained model")
+    p.add_argument("--save-preset", metavar="PATH.toml", help="save the run's setup as a preset (nnplay --preset reopens it)")
     return p
+
+
+def save_preset(run, path) -> None:
+    """Write ``run``'s setup to ``path`` as a TOML preset, atomically (what ``--save-preset`` does)."""
+    from engine.atomic import atomic_write_text
+    from scenarios.settings import Preset, dump_preset
+
+    atomic_write_text(path, dump_preset(Preset(run.name, dict(run.values), run.seed)))
+
+
+def _check_outputs(args) -> None:
+    """Refuse an output path that cannot be written before training, not after it."""
+    from engine.atomic import check_writable
+
+    outputs = [p for p in (args.save, args.save_preset) if p]
+    if len(outputs) == 2 and os.path.abspath(outputs[0]) == os.path.abspath(outputs[1]):
+        raise UsageError(f"--save and --save-preset both name {outputs[0]}: give them different files")
+    for path in outputs:
+        check_writable(path)
 
 
 def cmd_list(argv) -> int:
@@ -72,18 +92,18 @@ def cmd_train(argv) -> int:
     args = train_parser().parse_args(argv)
     if not args.scenario and not args.preset:
         raise UsageError("train needs a scenario (nnplay list shows them) or --preset FILE.toml")
+    if args.steps is not None and args.steps < 0:
+        raise UsageError("--steps must be >= 0")
+    if args.epochs is not None and not (args.epochs >= 0 and math.isfinite(args.epochs)):
+        raise UsageError("--epochs must be >= 0")
+    _check_outputs(args)
     cls, values, seed = setup(args)
     run = cls(values, seed)
     t = run.trainer
-    per_epoch = run.steps_per_epoch()
     if args.steps is not None:
-        if args.steps < 0:
-            raise UsageError("--steps must be >= 0")
         total = args.steps
     elif args.epochs is not None:
-        if args.epochs < 0 or not math.isfinite(args.epochs):
-            raise UsageError("--epochs must be >= 0")
-        total = round(args.epochs * per_epoch)
+        total = round(args.epochs * run.steps_per_epoch())
     else:
         total = run.default_train_steps()
     show_bar = not args.json and sys.stderr.isatty()
@@ -115,6 +135,9 @@ def cmd_train(argv) -> int:
     if args.save:
         run.save_model(args.save)
         summary["saved"] = args.save
+    if args.save_preset:
+        save_preset(run, args.save_preset)
+        summary["saved_preset"] = args.save_preset
     if args.json:
         print(json.dumps(summary))
     else:
@@ -125,6 +148,8 @@ def cmd_train(argv) -> int:
             print(run.divergence_message())
         if args.save:
             print(f"saved model to {args.save}")
+        if args.save_preset:
+            print(f"saved preset to {args.save_preset}: reopen with nnplay --preset {args.save_preset}")
     return 1 if run.diverged else 0
 
 
