@@ -154,3 +154,59 @@ def test_save_preset_reopens_the_same_run(tmp_path):
     assert json.loads(b.stdout.splitlines()[-1]) == first
     text = nnplay("train", "classify", "--steps", "5", "--save-preset", str(tmp_path / "t.toml")).stdout
     assert f"saved preset to {tmp_path / 't.toml'}: reopen with nnplay --preset" in text
+
+
+# -- MNIST with damaged files: an error for a directory the user named, a loud fallback for the cache ----------
+
+def _relabel(raw: bytes) -> bytes:
+    import gzip
+
+    data = bytearray(gzip.decompress(raw))
+    data[-1] = (data[-1] + 1) % 10  # a valid IDX file, one label changed: only the SHA-256 can tell
+    return gzip.compress(bytes(data))
+
+
+MNIST_DAMAGES = [
+    pytest.param(lambda raw: raw[: len(raw) // 2], "corrupt or truncated gzip", id="truncated"),
+    pytest.param(lambda raw: raw[:1000] + bytes(b ^ 0xFF for b in raw[1000:1100]) + raw[1100:],
+                 "corrupt or truncated gzip", id="corrupt"),
+    pytest.param(_relabel, "content differs from canonical MNIST (SHA-256 mismatch)", id="checksum"),
+]
+
+
+def damaged_mnist(directory, mnist_dir, damage):
+    """The canonical files (linked), t10k labels damaged; returns the damaged file's path."""
+    from engine.datasets import mnist
+
+    directory.mkdir(parents=True)
+    for base in mnist.FILES:
+        (directory / f"{base}.gz").symlink_to(mnist_dir / f"{base}.gz")
+    bad = directory / "t10k-labels-idx1-ubyte.gz"
+    raw = bad.read_bytes()
+    bad.unlink()
+    bad.write_bytes(damage(raw))
+    return bad
+
+
+@pytest.mark.parametrize("damage, message", MNIST_DAMAGES)
+def test_train_mnist_on_a_damaged_named_directory_is_an_error(damage, message, mnist_dir, tmp_path, monkeypatch,
+                                                              capsys):
+    bad = damaged_mnist(tmp_path / "mine", mnist_dir, damage)
+    monkeypatch.setenv("NNPLAY_MNIST_DIR", str(tmp_path / "mine"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert main(["train", "mnist", "--steps", "1"]) == 2
+    err = one_error_line(capsys)
+    assert f"{bad}: {message}" in err and "NNPLAY_MNIST_DIR" in err
+
+
+@pytest.mark.parametrize("damage, message", MNIST_DAMAGES[:1] + MNIST_DAMAGES[2:])
+def test_train_mnist_on_a_damaged_cache_falls_back_and_says_why(damage, message, mnist_dir, tmp_path, monkeypatch,
+                                                                capsys):
+    monkeypatch.delenv("NNPLAY_MNIST_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    bad = damaged_mnist(tmp_path / "xdg" / "nnplay" / "mnist", mnist_dir, damage)
+    assert main(["train", "mnist", "--steps", "1", "--set", "hidden=8", "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert err.count("\n") == 1 and err.startswith("nnplay: warning: using the bundled MNIST subset: ")
+    assert f"{bad}: {message}" in err and "nnplay download mnist" in err
+    assert json.loads(out.splitlines()[-1])["summary"] is True

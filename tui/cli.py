@@ -88,6 +88,13 @@ def _progress(done: int, total: int, metrics: dict) -> None:
     sys.stderr.flush()
 
 
+def _warn_fallback(run) -> None:
+    """Say on stderr why the run uses other data than it was meant to (MNIST's subset for a damaged cache...)."""
+    reason = getattr(getattr(run, "data", None), "fallback_reason", "")
+    if reason:
+        print(f"nnplay: warning: {reason}", file=sys.stderr, flush=True)
+
+
 def cmd_train(argv) -> int:
     args = train_parser().parse_args(argv)
     if not args.scenario and not args.preset:
@@ -99,6 +106,7 @@ def cmd_train(argv) -> int:
     _check_outputs(args)
     cls, values, seed = setup(args)
     run = cls(values, seed)
+    _warn_fallback(run)
     t = run.trainer
     if args.steps is not None:
         total = args.steps
