@@ -210,3 +210,37 @@ def test_train_mnist_on_a_damaged_cache_falls_back_and_says_why(damage, message,
     assert err.count("\n") == 1 and err.startswith("nnplay: warning: using the bundled MNIST subset: ")
     assert f"{bad}: {message}" in err and "nnplay download mnist" in err
     assert json.loads(out.splitlines()[-1])["summary"] is True
+
+
+@pytest.mark.parametrize("args,fragment", [
+    (["list", "extra"], "unrecognized arguments: extra"),
+    (["list", "--bogus"], "unrecognized arguments: --bogus"),
+    (["download"], "the following arguments are required: dataset"),
+    (["download", "cifar"], "invalid choice: 'cifar'"),
+    (["download", "mnist", "--dir", ""], "argument --dir: must not be empty"),
+    (["play"], "the following arguments are required: tape"),
+    (["play", ""], "argument tape: must not be empty"),
+    (["play", "t.tape", "--record", ""], "argument --record: must not be empty"),
+    (["play", "t.tape", "--bogus"], "unrecognized arguments: --bogus"),
+    (["train", "classify", "--save", ""], "argument --save: must not be empty"),
+    (["train", "classify", "--save-preset", ""], "argument --save-preset: must not be empty"),
+    (["train", "--preset", ""], "argument --preset: must not be empty"),
+    (["train", ""], "argument scenario: must not be empty"),
+    (["train", "classify", "--seed", "-1"], "argument --seed: '-1' is not a non-negative integer"),
+    (["train", "classify", "--steps", "1", "--epochs", "1"], "not allowed with argument"),
+    (["train", "classify", "--threads", "0"], "--threads must be >= 1"),
+    ([""], "argument scenario: must not be empty"),
+])
+def test_every_command_refuses_bad_arguments_in_one_line(args, fragment, tmp_path, monkeypatch, capsys):
+    """An empty path used to mean "none" (train --save '' saved nothing, exit 0) or "." (play '')."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "t.tape").write_text("Open gates\nStep 1\n")
+    assert main(args) == 2
+    assert fragment in one_error_line(capsys)
+
+
+def test_a_closed_stdout_pipe_ends_quietly():
+    """`nnplay train ... | head -1`: the reader leaves; nnplay stops without a traceback."""
+    r = subprocess.run(f"{sys.executable} -m tui train classify --steps 100000 --json | head -1",
+                       shell=True, capture_output=True, text=True, timeout=120)
+    assert json.loads(r.stdout)["step"] == 25 and r.stderr == ""

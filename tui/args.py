@@ -26,7 +26,7 @@ import argparse
 from engine.errors import UsageError
 
 __all__ = [
-    "Parser", "UsageError", "add_common", "add_runtime_options", "add_setup_options", "resolve", "seed_value",
+    "Parser", "UsageError", "add_common", "add_runtime_options", "add_setup_options", "nonempty", "resolve", "seed_value",
     "setup", "use_runtime",
 ]
 
@@ -49,9 +49,16 @@ def seed_value(text: str) -> int:
     return value
 
 
+def nonempty(text: str) -> str:
+    """The type of a name or path argument: an empty one would quietly mean "none" (or ".")."""
+    if not text:
+        raise argparse.ArgumentTypeError("must not be empty")
+    return text
+
+
 def add_setup_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="change a setting (repeatable)")
-    p.add_argument("--preset", metavar="FILE.toml", help="open a saved setup")
+    p.add_argument("--preset", type=nonempty, metavar="FILE.toml", help="open a saved setup")
     p.add_argument("--seed", type=seed_value, default=None, help="random seed (default 0)")
 
 

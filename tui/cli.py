@@ -12,7 +12,7 @@ import math
 import os
 import sys
 
-from .args import Parser, UsageError, add_common, setup
+from .args import Parser, UsageError, add_common, nonempty, setup
 
 __all__ = ["COMMANDS", "Parser", "UsageError", "app_parser", "main", "save_preset", "setup", "train_parser"]
 
@@ -31,7 +31,7 @@ def _version() -> str:
 def app_parser() -> Parser:
     p = Parser(prog="nnplay", description="Train small neural networks live in your terminal.",
                epilog="other commands: nnplay train|list|bench|play|download --help")
-    p.add_argument("scenario", nargs="?", default=None, help="scenario to open (nnplay list shows them)")
+    p.add_argument("scenario", nargs="?", type=nonempty, default=None, help="scenario to open (nnplay list shows them)")
     add_common(p)
     p.add_argument("--ascii", action="store_true", help="ASCII only: for terminals without Unicode")
     p.add_argument("--version", action="version", version=f"nnplay {_version()}")
@@ -40,14 +40,14 @@ def app_parser() -> Parser:
 
 def train_parser() -> Parser:
     p = Parser(prog="nnplay train", description="Train a scenario headless and report its losses.")
-    p.add_argument("scenario", nargs="?", help="scenario (or give --preset)")
+    p.add_argument("scenario", nargs="?", type=nonempty, help="scenario (or give --preset)")
     add_common(p)
     g = p.add_mutually_exclusive_group()
     g.add_argument("--steps", type=int, help="minibatch steps to run")
     g.add_argument("--epochs", type=float, help="epochs to run")
     p.add_argument("--json", action="store_true", help="one JSON object per evaluation, then a summary")
-    p.add_argument("--save", metavar="PATH.npz", help="save the trained model")
-    p.add_argument("--save-preset", metavar="PATH.toml", help="save the run's setup as a preset (nnplay --preset reopens it)")
+    p.add_argument("--save", type=nonempty, metavar="PATH.npz", help="save the trained model")
+    p.add_argument("--save-preset", type=nonempty, metavar="PATH.toml", help="save the run's setup as a preset (nnplay --preset reopens it)")
     return p
 
 
@@ -165,7 +165,7 @@ def cmd_download(argv) -> int:
     """Fetch the full MNIST set into the user cache (or --dir), verified by SHA-256; Ctrl-C cancels."""
     p = Parser(prog="nnplay download", description="Download a data set the scenarios can use.")
     p.add_argument("dataset", choices=("mnist",))
-    p.add_argument("--dir", metavar="DIR", help="where to put the files (default: the user cache)")
+    p.add_argument("--dir", type=nonempty, metavar="DIR", help="where to put the files (default: the user cache)")
     args = p.parse_args(argv)
     from engine.datasets import mnist
 

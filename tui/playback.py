@@ -38,7 +38,7 @@ from engine.atomic import atomic_write_text, make_parents
 from engine.errors import NNPlayError
 
 from . import tape as tapes
-from .args import Parser
+from .args import Parser, nonempty
 
 DEFAULT_SIZE = (120, 40)
 DEFAULT_TYPING = 0.05  # seconds between key presses when playing visibly (VHS's default)
@@ -51,8 +51,8 @@ class PlaybackError(NNPlayError):
 
 def parser() -> argparse.ArgumentParser:
     p = Parser(prog="nnplay play", description="Play a tape: a script of keys, training steps and screenshots.")
-    p.add_argument("tape", help="the .tape file (paths inside it are relative to the current directory)")
-    p.add_argument("--record", metavar="OUT.cast", help="write an asciicast v2 recording (plays in a hidden terminal)")
+    p.add_argument("tape", type=nonempty, help="the .tape file (paths inside it are relative to the current directory)")
+    p.add_argument("--record", type=nonempty, metavar="OUT.cast", help="write an asciicast v2 recording (plays in a hidden terminal)")
     p.add_argument("--headless", action="store_true", help="no terminal: play instantly, write the screenshots")
     p.add_argument("--size", metavar="COLSxROWS", help="terminal size (default: the tape's Set Width/Height, else 120x40)")
     p.add_argument("--no-record", action="store_true", help=argparse.SUPPRESS)  # the recorder's child: ignore Output
