@@ -258,8 +258,10 @@ def _first_difference(file_specs: list[dict], arrays: dict, model: Sequential) -
             return f"layer {i}: file has {saved_kind}, this network has {kind}"
         saved_w, our_w = arrays.get(f"{i}.W"), layer.params.get("W")
         if saved_w is not None and our_w is not None and tuple(saved_w.shape) != tuple(our_w.shape):
-            return f"layer {i} ({kind}): file has {_shape(saved_w.shape)} weights, this network has {_shape(our_w.shape)}"
-        keys = [k for k in ours.keys() | saved.keys() if k not in ignore and k != "type" and ours.get(k) != saved.get(k)]
+            return (f"layer {i} ({kind}): file has {_shape(saved_w.shape)} weights, "
+                    f"this network has {_shape(our_w.shape)}")
+        keys = [k for k in ours.keys() | saved.keys()
+                if k not in ignore and k != "type" and ours.get(k) != saved.get(k)]
         if keys:
             have = ", ".join(f"{k}={saved.get(k)}" for k in sorted(keys))
             want = ", ".join(f"{k}={ours.get(k)}" for k in sorted(keys))

@@ -26,8 +26,8 @@ import argparse
 from engine.errors import UsageError
 
 __all__ = [
-    "Parser", "UsageError", "add_common", "add_runtime_options", "add_setup_options", "nonempty", "resolve", "seed_value",
-    "setup", "use_runtime",
+    "Parser", "UsageError", "add_common", "add_runtime_options", "add_setup_options", "nonempty", "resolve",
+    "seed_value", "setup", "use_runtime",
 ]
 
 

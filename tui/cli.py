@@ -6,7 +6,6 @@ Textual is imported only by the commands that draw.
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import os
@@ -47,7 +46,8 @@ def train_parser() -> Parser:
     g.add_argument("--epochs", type=float, help="epochs to run")
     p.add_argument("--json", action="store_true", help="one JSON object per evaluation, then a summary")
     p.add_argument("--save", type=nonempty, metavar="PATH.npz", help="save the trained model")
-    p.add_argument("--save-preset", type=nonempty, metavar="PATH.toml", help="save the run's setup as a preset (nnplay --preset reopens it)")
+    p.add_argument("--save-preset", type=nonempty, metavar="PATH.toml",
+                   help="save the run's setup as a preset (nnplay --preset reopens it)")
     return p
 
 
