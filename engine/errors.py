@@ -15,3 +15,11 @@ class BackendError(NNPlayError):
 
 class ModelFileError(NNPlayError):
     """A saved model file cannot be read or does not fit the model."""
+
+
+class UsageError(NNPlayError):
+    """A command line that makes no sense (an unknown option, a missing argument, a bad number)."""
+
+
+class OutputError(NNPlayError):
+    """A file nnplay was asked to write (a model, preset, screenshot, recording) cannot be written there."""

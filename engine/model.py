@@ -176,17 +176,35 @@ class Sequential:
 
     @staticmethod
     def _read(path) -> tuple[dict, dict]:
+        """The header and arrays of a model file; ModelFileError (one line, naming ``path``) otherwise."""
+        not_model = ModelFileError(f"{path} is not an nnplay model (.npz written by nnplay)")
         try:
-            with np.load(path, allow_pickle=False) as data:
-                arrays = {k: data[k] for k in data.files}
-            header = json.loads(str(arrays.pop("__spec__")))
-            if not isinstance(header, dict) or header.get("format") != FORMAT:
-                raise ValueError("not an nnplay model file")
-            return header, arrays
+            with open(path, "rb") as f:
+                magic = f.read(4)
         except FileNotFoundError:
             raise ModelFileError(f"model file {path}: not found") from None
+        except IsADirectoryError:
+            raise ModelFileError(f"model file {path}: is a directory") from None
+        except OSError as exc:
+            raise ModelFileError(f"model file {path}: cannot read it ({exc.strerror or exc})") from None
+        if magic != b"PK\x03\x04":  # not a zip at all (text, .npy, pickle...): np.load would talk of pickles
+            raise not_model
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                if "__spec__" not in data.files:
+                    raise not_model
+                arrays = {k: data[k] for k in data.files}
+            header = json.loads(str(arrays.pop("__spec__")))
+        except ModelFileError:
+            raise
         except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as exc:
             raise ModelFileError(f"model file {path} is unreadable or corrupt ({_short(exc)})") from None
+        if not isinstance(header, dict) or not str(header.get("format", "")).startswith("nnplay-model-"):
+            raise not_model
+        if header["format"] != FORMAT:
+            raise ModelFileError(f"model file {path} is in format {header['format']}, which this nnplay "
+                                 f"cannot read (it reads {FORMAT}): a newer nnplay wrote it")
+        return header, arrays
 
     @classmethod
     def load(cls, path) -> "Sequential":
@@ -203,11 +221,15 @@ class Sequential:
         return model
 
     def load_weights(self, path) -> None:
-        """Load weights saved from a model with this same architecture."""
+        """Load weights saved from a model with this same architecture (layer types, sizes; not their init)."""
         path = os.fspath(path)
         header, arrays = self._read(path)
-        if header.get("layers") != self.specs():
-            raise ModelFileError(f"model file {path} holds a different architecture")
+        layers = header.get("layers")
+        if not isinstance(layers, list) or not all(isinstance(s, dict) for s in layers):
+            raise ModelFileError(f"model file {path} has a bad layer list")
+        why = _first_difference(layers, arrays, self)
+        if why:
+            raise ModelFileError(f"model file {path} holds a different architecture: {why}")
         self._assign(path, arrays)
 
     def _assign(self, path, arrays: dict) -> None:
@@ -220,6 +242,37 @@ class Sequential:
             if w.shape != tuple(p.shape) or w.dtype.kind != "f":
                 raise ModelFileError(f"model file {path}: layer {i} {name} has shape {w.shape}, expected {tuple(p.shape)}")
             p[...] = backend.asarray(w, dtype=p.dtype)
+
+
+def _shape(shape) -> str:
+    return "×".join(map(str, shape))
+
+
+def _first_difference(file_specs: list[dict], arrays: dict, model: Sequential) -> str:
+    """The first layer where a saved network differs from ``model``, in words ("" when none does)."""
+    ignore = ("init",)  # how the weights were first drawn does not change what they mean
+    for i, (saved, layer) in enumerate(zip(file_specs, model.layers)):
+        ours = layer.spec()
+        kind, saved_kind = ours["type"], saved.get("type")
+        if saved_kind != kind:
+            return f"layer {i}: file has {saved_kind}, this network has {kind}"
+        saved_w, our_w = arrays.get(f"{i}.W"), layer.params.get("W")
+        if saved_w is not None and our_w is not None and tuple(saved_w.shape) != tuple(our_w.shape):
+            return (f"layer {i} ({kind}): file has {_shape(saved_w.shape)} weights, "
+                    f"this network has {_shape(our_w.shape)}")
+        keys = [k for k in ours.keys() | saved.keys()
+                if k not in ignore and k != "type" and ours.get(k) != saved.get(k)]
+        if keys:
+            have = ", ".join(f"{k}={saved.get(k)}" for k in sorted(keys))
+            want = ", ".join(f"{k}={ours.get(k)}" for k in sorted(keys))
+            return f"layer {i} ({kind}): file has {have}, this network has {want}"
+    n_file, n_ours = len(file_specs), len(model.layers)
+    if n_file != n_ours:
+        i = min(n_file, n_ours)
+        extra = file_specs[i].get("type") if n_file > n_ours else model.layers[i].name
+        where = "the file has" if n_file > n_ours else "this network has"
+        return f"{where} more layers: the file has {n_file}, this network has {n_ours} (layer {i}: {extra})"
+    return ""
 
 
 def _short(exc: BaseException) -> str:

@@ -69,9 +69,9 @@ class ClassifyRun(LayerEdits, Run):
         *(KeyAction(str(i + 1), "toggle_feature", f"toggle input {n}", (i,)) for i, n in enumerate(feats.NAMES)),
     )
 
-    def __init__(self, values=None, seed=0):
+    def __init__(self, values=None, seed=0, **seeds):
         self.selected: tuple[int, int] | None = None
-        super().__init__(values, seed)
+        super().__init__(values, seed, **seeds)
 
     def set(self, name, value):
         notice = super().set(name, value)

@@ -119,13 +119,13 @@ class MnistRun(Run):
     panes = ("digits", "draw", "loss", "accuracy", "confusion", "filters", "activations")
     main_panes = 2  # the drawing canvas gets room under the test digits
 
-    def __init__(self, values=None, seed=0):
+    def __init__(self, values=None, seed=0, **seeds):
         self.selected = 0
         self._train_time = 0.0  # smoothed seconds and examples, for ms per example
         self._train_examples = 0.0
         self._eval_time = 0.0
         self._cache: dict = {}
-        super().__init__(values, seed)
+        super().__init__(values, seed, **seeds)
 
     # -- data and model ---------------------------------------------------
     def build_data(self) -> None:

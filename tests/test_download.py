@@ -54,3 +54,18 @@ async def test_app_download_can_be_cancelled(mnist_dir, cache, monkeypatch):
         await pilot.pause()
         assert app.scenario.values["data"] == "subset"
         assert not any(cache.glob("*.gz"))  # only verified, complete files would be kept
+
+
+def test_download_repairs_a_damaged_cache(mnist_dir, cache, monkeypatch, capsys):
+    """A damaged cached file (what data=auto falls back from, saying so) is fetched again, not kept."""
+    cache.mkdir(parents=True)
+    for base in mnist.FILES:
+        (cache / f"{base}.gz").write_bytes((mnist_dir / f"{base}.gz").read_bytes())
+    bad = cache / "t10k-labels-idx1-ubyte.gz"
+    bad.write_bytes(bad.read_bytes()[:1000])
+    assert mnist.load_or_subset().fallback_reason
+    monkeypatch.setattr(mnist, "MIRRORS", [mnist_dir.as_uri() + "/"])
+    assert main(["download", "mnist"]) == 0
+    assert "SHA-256 verified" in capsys.readouterr().out
+    mnist.verify(cache)
+    assert mnist.load_or_subset().source == "full"

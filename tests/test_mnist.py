@@ -128,9 +128,9 @@ def test_env_dir_is_used(mnist_dir, monkeypatch):
 # ---------------------------------------------------------------- IDX reading
 
 
-def test_raw_and_gzipped_files_read_the_same(tmp_path):
+def test_raw_and_gzipped_files_read_the_same(tmp_path, monkeypatch):
     arrays = fake_set()
-    write_set(tmp_path / "gz", arrays, gz=True)
+    monkeypatch.setattr(mnist, "SHA256", write_set(tmp_path / "gz", arrays, gz=True))
     write_set(tmp_path / "raw", arrays, gz=False)
     for sub in ("gz", "raw"):
         data = mnist.read_directory(tmp_path / sub)
@@ -166,12 +166,12 @@ def test_inconsistent_sets(tmp_path):
     arrays["t10k-labels-idx1-ubyte"] = np.zeros(3, np.uint8)  # 4 images
     write_set(tmp_path / "a", arrays)
     with pytest.raises(DataError, match=r"t10k-labels-idx1-ubyte.gz: 3 labels for 4 images"):
-        mnist.read_directory(tmp_path / "a")
+        mnist.read_directory(tmp_path / "a", check=False)
     arrays = fake_set()
     arrays["train-labels-idx1-ubyte"][2] = 12
     write_set(tmp_path / "b", arrays)
     with pytest.raises(DataError, match="label 12 is not a digit"):
-        mnist.read_directory(tmp_path / "b")
+        mnist.read_directory(tmp_path / "b", check=False)
     (tmp_path / "b" / "t10k-images-idx3-ubyte.gz").unlink()
     with pytest.raises(DataError, match="missing MNIST file.*t10k-images-idx3-ubyte.gz"):
         mnist.read_directory(tmp_path / "b")
@@ -304,8 +304,89 @@ def test_subset_images_are_real_mnist(full):
     assert np.array_equal(data.test_labels, full.test_labels[test_index])
 
 
-def test_load_or_subset_prefers_full_files(tmp_path):
-    write_set(tmp_path, fake_set())
+def test_load_or_subset_prefers_full_files(tmp_path, monkeypatch):
+    monkeypatch.setattr(mnist, "SHA256", write_set(tmp_path, fake_set()))
     assert mnist.load_or_subset(tmp_path).source == "full"
     fallback = mnist.load_or_subset(tmp_path / "nowhere")
     assert fallback.source == "subset" and "nowhere" in fallback.note
+
+
+# ---------------------------------------------------------------- damaged files: an error, or a loud fallback
+
+
+def damage_truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def damage_corrupt(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    for i in range(len(data) // 3, len(data) // 3 + 8):
+        data[i] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def damage_relabel(path: Path) -> None:
+    """Still a valid IDX file of the right shape, but not canonical MNIST: only the SHA-256 can tell."""
+    raw = bytearray(gzip.decompress(path.read_bytes()))
+    raw[-1] = (raw[-1] + 1) % 10
+    path.write_bytes(gzip.compress(bytes(raw)))
+
+
+DAMAGES = [pytest.param(damage_truncate, "corrupt or truncated gzip", id="truncated"),
+           pytest.param(damage_corrupt, "corrupt or truncated gzip", id="corrupt"),
+           pytest.param(damage_relabel, "content differs from canonical MNIST (SHA-256 mismatch)", id="checksum")]
+
+
+def damaged_set(directory: Path, monkeypatch, damage) -> Path:
+    """A fake set the SHA-256 table accepts, then one file damaged; returns that file."""
+    monkeypatch.setattr(mnist, "SHA256", write_set(directory, fake_set()))
+    bad = directory / "t10k-labels-idx1-ubyte.gz"
+    damage(bad)
+    return bad
+
+
+@pytest.mark.parametrize("damage, message", DAMAGES)
+def test_a_named_directory_with_a_damaged_file_is_an_error_never_the_subset(damage, message, tmp_path, monkeypatch):
+    bad = damaged_set(tmp_path / "mine", monkeypatch, damage)
+    with pytest.raises(mnist.DamagedFile) as err:
+        mnist.load_or_subset(tmp_path / "mine")
+    assert str(err.value).startswith(f"{bad}: {message}") and "\n" not in str(err.value)
+    monkeypatch.setenv(mnist.ENV_DIR, str(tmp_path / "mine"))
+    with pytest.raises(mnist.DamagedFile) as err:
+        mnist.load_or_subset()
+    assert str(err.value).startswith(f"{bad}: {message}") and str(err.value).endswith(f"(from ${mnist.ENV_DIR})")
+
+
+@pytest.mark.parametrize("damage, message", DAMAGES)
+def test_a_damaged_cache_falls_back_and_says_why(damage, message, isolated_cache, monkeypatch):
+    bad = damaged_set(isolated_cache, monkeypatch, damage)
+    data = mnist.load_or_subset()
+    assert data.source == "subset"
+    assert data.fallback_reason == data.note
+    assert data.fallback_reason.startswith(f"using the bundled MNIST subset: {bad}: {message}")
+    assert "nnplay download mnist" in data.fallback_reason and "\n" not in data.fallback_reason
+    with pytest.raises(mnist.DamagedFile, match="nnplay download mnist"):  # data=full: no fallback
+        mnist.load(download=False)
+
+
+def test_no_full_set_anywhere_is_quiet_but_a_named_empty_directory_is_not(isolated_cache, tmp_path, monkeypatch):
+    quiet = mnist.load_or_subset()
+    assert quiet.source == "subset" and quiet.note and quiet.fallback_reason == ""
+    monkeypatch.setenv(mnist.ENV_DIR, str(tmp_path / "nowhere"))
+    loud = mnist.load_or_subset()
+    assert loud.source == "subset" and "missing MNIST file" in loud.fallback_reason
+    assert mnist.ENV_DIR in loud.fallback_reason
+
+
+def test_download_fetches_a_damaged_cached_file_again(tmp_path, monkeypatch, serve, isolated_cache):
+    arrays = fake_set()
+    monkeypatch.setattr(mnist, "SHA256", write_set(tmp_path / "mirror", arrays))
+    write_set(isolated_cache, arrays)
+    damage_relabel(isolated_cache / "t10k-labels-idx1-ubyte.gz")
+    untouched = (isolated_cache / "train-images-idx3-ubyte.gz").stat().st_mtime_ns
+    monkeypatch.setattr(mnist, "MIRRORS", [serve(tmp_path / "mirror")])
+    mnist.download_files()
+    mnist.verify(isolated_cache)
+    assert (isolated_cache / "train-images-idx3-ubyte.gz").stat().st_mtime_ns == untouched  # only the bad one
+    data = mnist.load(download=False)
+    assert np.array_equal(data.test_labels, arrays["t10k-labels-idx1-ubyte"])

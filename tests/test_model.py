@@ -165,3 +165,63 @@ def test_pickled_arrays_are_refused(tmp_path):
     arrays["0.b"] = np.array([object()], dtype=object)
     np.savez(path, **arrays)
     expect_model_error(path)
+
+
+def test_a_file_that_is_no_model_says_so_without_numpys_pickle_hint(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "README.md").write_text("# nnplay\n")
+    np.save(tmp_path / "array.npy", np.zeros(3))
+    np.savez(tmp_path / "plain.npz", a=np.zeros(3))
+    (tmp_path / "empty.npz").write_bytes(b"")
+    for name in ("README.md", "array.npy", "plain.npz", "empty.npz"):
+        for load in (Sequential.load, Sequential([Dense(2, 1, rng=0)]).load_weights):
+            with pytest.raises(ModelFileError) as err:
+                load(name)
+            assert str(err.value) == f"{name} is not an nnplay model (.npz written by nnplay)"
+
+
+def test_a_newer_format_is_named(tmp_path):
+    import json
+
+    path = tmp_path / "net.npz"
+    Sequential([Dense(2, 1, rng=0)]).save(path)
+    with np.load(path) as data:
+        arrays = {k: data[k] for k in data.files}
+    header = json.loads(str(arrays["__spec__"]))
+    arrays["__spec__"] = np.array(json.dumps({**header, "format": "nnplay-model-9"}))
+    np.savez(path, **arrays)
+    assert "format nnplay-model-9" in expect_model_error(path)
+
+
+def classify_net(*hidden, act=Tanh, init="glorot"):
+    sizes, layers = (2, *hidden, 1), []
+    for a, b in zip(sizes, sizes[1:]):
+        layers += [Dense(a, b, init=init, rng=0), act()]
+    return Sequential(layers[:-1])
+
+
+@pytest.mark.parametrize("saved,ours,why", [
+    (classify_net(4, 8), classify_net(4, 2), "layer 2 (Dense): file has 4×8 weights, this network has 4×2"),
+    (classify_net(4, act=Tanh), classify_net(4, act=ReLU), "layer 1: file has Tanh, this network has ReLU"),
+    (classify_net(4, 4), classify_net(4),
+     "layer 2 (Dense): file has 4×4 weights, this network has 4×1"),
+    (Sequential([Dense(2, 2, rng=0), Tanh(), Dense(2, 2, rng=0)]), Sequential([Dense(2, 2, rng=0), Tanh()]),
+     "the file has more layers: the file has 3, this network has 2 (layer 2: Dense)"),
+    (Sequential([Conv2D(1, 2, 3, padding=1, rng=0)]), Sequential([Conv2D(1, 2, 3, rng=0)]),
+     "layer 0 (Conv2D): file has padding=1, this network has padding=0"),
+])
+def test_a_different_network_names_the_first_layer_that_differs(saved, ours, why, tmp_path):
+    path = tmp_path / "net.npz"
+    saved.save(path)
+    with pytest.raises(ModelFileError) as err:
+        ours.load_weights(path)
+    assert str(err.value) == f"model file {path} holds a different architecture: {why}"
+
+
+def test_weights_load_whatever_init_drew_them(tmp_path):
+    path = tmp_path / "net.npz"
+    saved = classify_net(4, init="he")
+    saved.save(path)
+    ours = classify_net(4, init="glorot")
+    ours.load_weights(path)
+    assert np.array_equal(ours.flat_params, saved.flat_params)

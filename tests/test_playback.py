@@ -19,7 +19,7 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 import scenarios
-from scenarios import tape as tapes
+from tui import tape as tapes
 from tui import playback, record
 from tui.cli import main
 
@@ -268,6 +268,23 @@ def test_record_failure_reports_the_childs_error(tmp_path):
     assert not (tmp_path / "x.cast").exists()
 
 
+@pytest.mark.parametrize("out,why", [
+    ("adir", "cannot write adir: it is a directory"),
+    ("ok.tape/x.cast", "cannot write ok.tape/x.cast: ok.tape is not a directory"),
+    ("/proc/x.cast", "cannot write /proc/x.cast: cannot create files in /proc"),
+])
+def test_unwritable_recording_is_refused_before_playing(out, why, tmp_path, monkeypatch, capsys):
+    import pty
+
+    monkeypatch.chdir(tmp_path)
+    Path("ok.tape").write_text("Open gates\nStep 1\n")
+    Path("adir").mkdir()
+    monkeypatch.setattr(pty, "fork", lambda: pytest.fail("started playing before checking the output"))
+    assert main(["play", "ok.tape", "--record", out]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and why in err, err
+
+
 def test_pump_splits_neither_characters_nor_resize_requests(tmp_path):
     """Feed a real pseudo-terminal in pieces that cut a UTF-8 character and a resize request in two."""
     master, slave = os.openpty()
@@ -303,6 +320,35 @@ def test_open_preset_and_seed_override(tmp_path, monkeypatch):
     assert (b.value.values["lr"], b.value.seed) == (0.3, 2)
     with pytest.raises(tapes.TapeError, match=r"t.tape:1: p.toml is a preset for classify, not gates"):
         tapes.parse("Open gates --preset p.toml\n", "t.tape")
+
+
+def test_open_merges_as_the_command_line_does(tmp_path, monkeypatch):
+    """One merge (tui.args.resolve) for `nnplay ...` and a tape's Open: preset, then --set in order, then --seed."""
+    from scenarios.preset import Preset, dump_preset
+    from tui.args import resolve
+    from tui.cli import app_parser
+
+    monkeypatch.chdir(tmp_path)
+    Path("p.toml").write_text(dump_preset(Preset("classify", {"dataset": "xor", "lr": 0.1}, 7)))
+    for words in (["--preset", "p.toml", "--set", "lr=0.3", "--set", "lr=0.01", "--seed", "2"],
+                  ["gates", "--set", "gate=OR"], ["--preset", "p.toml"]):
+        spec = tapes.parse_open(words)
+        opening = resolve(app_parser().parse_args(words))
+        assert (spec.scenario, spec.values, spec.seed) == (opening.cls.name, opening.values, opening.seed)
+
+
+def test_tape_key_names_are_textuals():
+    """Press takes Textual's names for characters (from tui.keys, the one table), and modified keys go by name."""
+    from tui import keys
+
+    assert all(keys.NAME_OF_CHAR[c] == n for c, n in keys._NAMES.items())  # the settings' subset agrees
+    assert [tapes.key_name(t) for t in ("plus", "question_mark", "full_stop", "ctrl++", "ctrl+?", "alt+/", "Tab")] == \
+        ["+", "?", ".", "ctrl+plus", "ctrl+question_mark", "alt+slash", "tab"]
+    try:
+        from textual.keys import _character_to_key  # private: compare while it exists
+    except ImportError:
+        return
+    assert all(_character_to_key(c) == n for c, n in keys.NAME_OF_CHAR.items())
 
 
 def test_output_in_the_tape_records_unless_the_child_plays_it(tmp_path, monkeypatch, capsys):

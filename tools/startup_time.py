@@ -7,8 +7,8 @@ T0 = time.perf_counter()
 from tui.cli import app_parser, setup
 from tui.app import NNPlayApp
 args = app_parser().parse_args(sys.argv[1:])
-cls, values, seed = setup(args)
-app = NNPlayApp(cls, values, seed, autoplay=False)
+opening = setup(args)
+app = NNPlayApp(run=opening.build(), autoplay=False)
 t_import = time.perf_counter() - T0
 def first_frame():
     app.exit(message=f"import+build {t_import:.3f}s, first frame {time.perf_counter() - T0:.3f}s")

@@ -6,22 +6,16 @@ Textual is imported only by the commands that draw.
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import os
 import sys
 
+from .args import Parser, UsageError, add_common, nonempty, setup
+
+__all__ = ["COMMANDS", "Parser", "UsageError", "app_parser", "main", "save_preset", "setup", "train_parser"]
+
 COMMANDS = ("train", "list", "bench", "play", "download")
-
-
-class UsageError(Exception):
-    pass
-
-
-class Parser(argparse.ArgumentParser):
-    def error(self, message):  # one line, exit 2 (argparse would print usage too)
-        raise UsageError(message)
 
 
 def _version() -> str:
@@ -33,20 +27,11 @@ def _version() -> str:
         return "0.1.0"
 
 
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="change a setting (repeatable)")
-    p.add_argument("--preset", metavar="FILE.toml", help="open a saved setup")
-    p.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
-    p.add_argument("--device", choices=("cpu", "gpu"), default=None, help="cpu (NumPy) or gpu (CuPy)")
-    p.add_argument("--threads", type=int, default=1, metavar="N",
-                   help="BLAS threads (default 1: small models run fastest, and steadiest, on one)")
-
-
 def app_parser() -> Parser:
     p = Parser(prog="nnplay", description="Train small neural networks live in your terminal.",
                epilog="other commands: nnplay train|list|bench|play|download --help")
-    p.add_argument("scenario", nargs="?", default=None, help="scenario to open (nnplay list shows them)")
-    _common(p)
+    p.add_argument("scenario", nargs="?", type=nonempty, default=None, help="scenario to open (nnplay list shows them)")
+    add_common(p)
     p.add_argument("--ascii", action="store_true", help="ASCII only: for terminals without Unicode")
     p.add_argument("--version", action="version", version=f"nnplay {_version()}")
     return p
@@ -54,44 +39,34 @@ def app_parser() -> Parser:
 
 def train_parser() -> Parser:
     p = Parser(prog="nnplay train", description="Train a scenario headless and report its losses.")
-    p.add_argument("scenario", nargs="?", help="scenario (or give --preset)")
-    _common(p)
+    p.add_argument("scenario", nargs="?", type=nonempty, help="scenario (or give --preset)")
+    add_common(p)
     g = p.add_mutually_exclusive_group()
     g.add_argument("--steps", type=int, help="minibatch steps to run")
     g.add_argument("--epochs", type=float, help="epochs to run")
     p.add_argument("--json", action="store_true", help="one JSON object per evaluation, then a summary")
-    p.add_argument("--save", metavar="PATH.npz", help="save the trained model")
+    p.add_argument("--save", type=nonempty, metavar="PATH.npz", help="save the trained model")
+    p.add_argument("--save-preset", type=nonempty, metavar="PATH.toml",
+                   help="save the run's setup as a preset (nnplay --preset reopens it)")
     return p
 
 
-def setup(args, *, scenario_default=None):
-    """Scenario class, settings and seed from --preset, --set and --seed (validated once, here)."""
-    import scenarios
-    from engine import backend
-    from scenarios.preset import load_preset
+def save_preset(run, path) -> None:
+    """Write ``run`` to ``path`` as a preset, its trained state beside it (what ``--save-preset`` does)."""
+    from scenarios.preset import save_run
 
-    backend.use(args.device)
-    if args.threads < 1:
-        raise UsageError("--threads must be >= 1")
-    from threadpoolctl import threadpool_limits
+    save_run(run, path)
 
-    threadpool_limits(args.threads)  # for the rest of the process: the app's worker thread included
-    name = args.scenario or scenario_default
-    values, seed = {}, 0
-    if args.preset:
-        preset = load_preset(args.preset, scenarios.schemas())
-        if args.scenario and args.scenario != preset.scenario:
-            raise UsageError(f"{args.preset} is a preset for {preset.scenario}, not {args.scenario}")
-        name = preset.scenario
-        values = preset.values
-        seed = preset.seed or 0
-    cls = scenarios.get(name or scenarios.DEFAULT)
-    values = cls.schema.apply_assignments(values, args.set)
-    if args.seed is not None:
-        if args.seed < 0:
-            raise UsageError("--seed must be a non-negative integer")
-        seed = args.seed
-    return cls, values, seed
+
+def _check_outputs(args) -> None:
+    """Refuse an output path that cannot be written before training, not after it."""
+    from engine.atomic import check_writable
+
+    outputs = [p for p in (args.save, args.save_preset) if p]
+    if len(outputs) == 2 and os.path.abspath(outputs[0]) == os.path.abspath(outputs[1]):
+        raise UsageError(f"--save and --save-preset both name {outputs[0]}: give them different files")
+    for path in outputs:
+        check_writable(path)
 
 
 def cmd_list(argv) -> int:
@@ -112,22 +87,30 @@ def _progress(done: int, total: int, metrics: dict) -> None:
     sys.stderr.flush()
 
 
+def _warn_fallback(run) -> None:
+    """Say on stderr why the run uses other data than it was meant to (MNIST's subset for a damaged cache...)."""
+    reason = getattr(getattr(run, "data", None), "fallback_reason", "")
+    if reason:
+        print(f"nnplay: warning: {reason}", file=sys.stderr, flush=True)
+
+
 def cmd_train(argv) -> int:
     args = train_parser().parse_args(argv)
     if not args.scenario and not args.preset:
         raise UsageError("train needs a scenario (nnplay list shows them) or --preset FILE.toml")
-    cls, values, seed = setup(args)
-    run = cls(values, seed)
+    if args.steps is not None and args.steps < 0:
+        raise UsageError("--steps must be >= 0")
+    if args.epochs is not None and not (args.epochs >= 0 and math.isfinite(args.epochs)):
+        raise UsageError("--epochs must be >= 0")
+    _check_outputs(args)
+    opening = setup(args)
+    run, seed = opening.build(), opening.seed
+    _warn_fallback(run)
     t = run.trainer
-    per_epoch = run.steps_per_epoch()
     if args.steps is not None:
-        if args.steps < 0:
-            raise UsageError("--steps must be >= 0")
         total = args.steps
     elif args.epochs is not None:
-        if args.epochs < 0 or not math.isfinite(args.epochs):
-            raise UsageError("--epochs must be >= 0")
-        total = round(args.epochs * per_epoch)
+        total = round(args.epochs * run.steps_per_epoch())
     else:
         total = run.default_train_steps()
     show_bar = not args.json and sys.stderr.isatty()
@@ -159,6 +142,9 @@ def cmd_train(argv) -> int:
     if args.save:
         run.save_model(args.save)
         summary["saved"] = args.save
+    if args.save_preset:
+        save_preset(run, args.save_preset)
+        summary["saved_preset"] = args.save_preset
     if args.json:
         print(json.dumps(summary))
     else:
@@ -169,6 +155,8 @@ def cmd_train(argv) -> int:
             print(run.divergence_message())
         if args.save:
             print(f"saved model to {args.save}")
+        if args.save_preset:
+            print(f"saved preset to {args.save_preset}: reopen with nnplay --preset {args.save_preset}")
     return 1 if run.diverged else 0
 
 
@@ -176,7 +164,7 @@ def cmd_download(argv) -> int:
     """Fetch the full MNIST set into the user cache (or --dir), verified by SHA-256; Ctrl-C cancels."""
     p = Parser(prog="nnplay download", description="Download a data set the scenarios can use.")
     p.add_argument("dataset", choices=("mnist",))
-    p.add_argument("--dir", metavar="DIR", help="where to put the files (default: the user cache)")
+    p.add_argument("--dir", type=nonempty, metavar="DIR", help="where to put the files (default: the user cache)")
     args = p.parse_args(argv)
     from engine.datasets import mnist
 
@@ -215,11 +203,13 @@ def cmd_app(argv) -> int:
     args = app_parser().parse_args(argv)
     if args.ascii:
         os.environ["NNPLAY_ASCII"] = "1"
-    cls, values, seed = setup(args)
+    opening = setup(args)
+    run = opening.build()
     from tui.app import NNPlayApp
 
-    NNPlayApp(cls, values, seed, ascii=args.ascii).run()
-    return 0
+    app = NNPlayApp(run=run, ascii=args.ascii, autoplay=opening.preset is None)  # a preset reopens paused
+    app.run()
+    return app.return_code or 0
 
 
 def main(argv=None) -> int:

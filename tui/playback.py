@@ -1,4 +1,4 @@
-"""``nnplay play TAPE``: play a tape (see :mod:`scenarios.tape`) in the app.
+"""``nnplay play TAPE``: play a tape (see :mod:`tui.tape`, which describes the language) in the app.
 
 Three ways, one driver (an async task that presses keys and steps training):
 
@@ -34,9 +34,11 @@ from pathlib import Path
 
 from threadpoolctl import threadpool_limits
 
+from engine.atomic import atomic_write_text, make_parents
 from engine.errors import NNPlayError
-from scenarios import tape as tapes
-from engine.atomic import atomic_write_text
+
+from . import tape as tapes
+from .args import Parser, nonempty
 
 DEFAULT_SIZE = (120, 40)
 DEFAULT_TYPING = 0.05  # seconds between key presses when playing visibly (VHS's default)
@@ -48,11 +50,9 @@ class PlaybackError(NNPlayError):
 
 
 def parser() -> argparse.ArgumentParser:
-    from .cli import Parser
-
     p = Parser(prog="nnplay play", description="Play a tape: a script of keys, training steps and screenshots.")
-    p.add_argument("tape", help="the .tape file (paths inside it are relative to the current directory)")
-    p.add_argument("--record", metavar="OUT.cast", help="write an asciicast v2 recording (plays in a hidden terminal)")
+    p.add_argument("tape", type=nonempty, help="the .tape file (paths inside it are relative to the current directory)")
+    p.add_argument("--record", type=nonempty, metavar="OUT.cast", help="write an asciicast v2 recording (plays in a hidden terminal)")
     p.add_argument("--headless", action="store_true", help="no terminal: play instantly, write the screenshots")
     p.add_argument("--size", metavar="COLSxROWS", help="terminal size (default: the tape's Set Width/Height, else 120x40)")
     p.add_argument("--no-record", action="store_true", help=argparse.SUPPRESS)  # the recorder's child: ignore Output
@@ -130,8 +130,8 @@ class Player:
             palette.configure(palette.ColorMode.TRUECOLOR, ascii=spec.ascii)
         else:
             palette.configure(ascii=spec.ascii)
-        return NNPlayApp(scenarios.get(spec.scenario), spec.values, spec.seed, ascii=spec.ascii,
-                         autoplay=False, threaded=False)
+        run = spec.opening.build() if spec.opening is not None else scenarios.get(spec.scenario)(spec.values, spec.seed)
+        return NNPlayApp(run=run, ascii=spec.ascii, autoplay=False, threaded=False)
 
     # -- the three ways ---------------------------------------------------------
     async def play_headless(self, size: tuple[int, int]) -> list[str]:
@@ -229,7 +229,7 @@ class Player:
     async def do_screenshot(self, pilot, c: tapes.Command) -> None:
         await pilot.pause()
         path = Path(c.value)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_parents(path)
         atomic_write_text(path, pilot.app.export_screenshot())
         self.written.append(str(path))
 

@@ -23,7 +23,7 @@ import termios
 import time
 from pathlib import Path
 
-from engine.atomic import atomic_file
+from engine.atomic import atomic_file, check_writable, make_parents
 from engine.errors import NNPlayError
 
 RESIZE = re.compile(r"\x1b\[8;(\d+);(\d+)t")
@@ -67,7 +67,8 @@ class CastWriter:
 def record(tape_path: str, out: str | Path, size: tuple[int, int]) -> float:
     """Play ``tape_path`` in a pseudo-terminal of ``size`` and write the cast to ``out``; returns seconds."""
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    make_parents(out)
+    check_writable(out)  # before the tape plays, not after
     cols, rows = size
     argv = [sys.executable, "-m", "tui", "play", str(tape_path), "--no-record"]
     env = child_env()

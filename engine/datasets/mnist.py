@@ -2,9 +2,20 @@
 
 Where :func:`load` looks, in order: the ``directory`` argument, ``$NNPLAY_MNIST_DIR``,
 then the user cache (``<user cache>/nnplay/mnist``), downloading into the cache
-only when the files are not there. Downloads are checked against the SHA-256 of
-the *decompressed* files (mirrors recompress; the content is what matters) and
-written atomically, so the cache never holds a partial or wrong file.
+only when the files are not there (or are damaged). Every file read is checked
+against the SHA-256 of the canonical *decompressed* file (mirrors recompress;
+the content is what matters), downloads too, and downloads are written
+atomically, so the cache never holds a partial or wrong file.
+
+When the full set cannot be used, :func:`load_or_subset` decides:
+
+* a directory the user named (the argument or ``$NNPLAY_MNIST_DIR``) holding a
+  truncated, corrupt or non-canonical file is an error naming that file
+  (:class:`DamagedFile`), never a quiet fallback;
+* a damaged *cache*, a named directory without the files, or a failed
+  download: the bundled subset, with ``fallback_reason`` saying why (the UI
+  must show it; ``nnplay train`` prints it on stderr);
+* no full set anywhere (the usual first run): the subset, quietly (``note``).
 
 MNIST is by Y. LeCun, C. Cortes and C. J. C. Burges, under CC BY-SA 3.0.
 """
@@ -51,6 +62,14 @@ class DownloadCancelled(DataError):
     """The progress callback asked to stop; nothing partial was kept."""
 
 
+class MissingFiles(DataError):
+    """The MNIST files (some or all) are not where we looked."""
+
+
+class DamagedFile(DataError):
+    """An MNIST file is there but unreadable, truncated, corrupt, or not canonical MNIST (SHA-256)."""
+
+
 @dataclass
 class MnistData:
     """Images uint8 (n, 28, 28) with labels uint8 (n,); ``source`` is ``full`` or ``subset``."""
@@ -62,6 +81,9 @@ class MnistData:
     source: str
     location: str
     note: str = ""  # why the subset was used instead of the full set, for the UI to say
+    # Set (to the same kind of line) only when full data the user has or asked for could not be used:
+    # a damaged cache, a named directory without the files, a failed download. Show it loudly.
+    fallback_reason: str = ""
 
 
 # ---------------------------------------------------------------- IDX files
@@ -119,21 +141,39 @@ def _find(directory: Path, base: str) -> Path | None:
     return None
 
 
-def read_directory(directory: str | os.PathLike, source: str = "full") -> MnistData:
-    """The four MNIST files from ``directory`` (each ``name.gz`` or raw ``name``), checked for consistency."""
+def _check_content(path: Path, base: str, raw: bytes) -> None:
+    if hashlib.sha256(raw).hexdigest() != SHA256[base]:
+        raise DamagedFile(f"{path}: content differs from canonical MNIST (SHA-256 mismatch)")
+
+
+def read_directory(directory: str | os.PathLike, source: str = "full", check: bool = True) -> MnistData:
+    """The four MNIST files from ``directory`` (each ``name.gz`` or raw ``name``), checked for consistency.
+
+    ``check``: each file's decompressed SHA-256 must be canonical MNIST's (about 0.06 s for the set).
+    Missing files raise :class:`MissingFiles`; anything wrong with a file there, :class:`DamagedFile`.
+    """
     directory = Path(directory)
     paths = {base: _find(directory, base) for base in FILES}
     missing = [base for base, p in paths.items() if p is None]
     if missing:
-        raise DataError(f"{directory}: missing MNIST file(s) {', '.join(m + '.gz' for m in missing)}")
-    arrays = {base: read_idx(p) for base, p in paths.items()}
+        raise MissingFiles(f"{directory}: missing MNIST file(s) {', '.join(m + '.gz' for m in missing)}")
+    arrays = {}
+    for base, path in paths.items():
+        try:
+            raw = _decompressed(path)
+            arrays[base] = parse_idx(raw, str(path))
+        except DataError as exc:
+            raise DamagedFile(str(exc)) from None
+        if check:
+            _check_content(path, base, raw)
+        del raw
     for images, labels in ((FILES[0], FILES[1]), (FILES[2], FILES[3])):
         if arrays[images].ndim != 3 or arrays[labels].ndim != 1:
-            raise DataError(f"{paths[images]}: images and labels files are swapped or wrong")
+            raise DamagedFile(f"{paths[images]}: images and labels files are swapped or wrong")
         if len(arrays[images]) != len(arrays[labels]):
-            raise DataError(f"{paths[labels]}: {len(arrays[labels])} labels for {len(arrays[images])} images")
+            raise DamagedFile(f"{paths[labels]}: {len(arrays[labels])} labels for {len(arrays[images])} images")
         if arrays[labels].size and arrays[labels].max() > 9:
-            raise DataError(f"{paths[labels]}: label {arrays[labels].max()} is not a digit 0-9")
+            raise DamagedFile(f"{paths[labels]}: label {arrays[labels].max()} is not a digit 0-9")
     return MnistData(*(arrays[b] for b in FILES), source=source, location=str(directory))
 
 
@@ -143,9 +183,24 @@ def verify(directory: str | os.PathLike) -> None:
     for base in FILES:
         path = _find(directory, base)
         if path is None:
-            raise DataError(f"{directory}: missing MNIST file {base}.gz")
-        if hashlib.sha256(_decompressed(path)).hexdigest() != SHA256[base]:
-            raise DataError(f"{path}: content differs from canonical MNIST (SHA-256 mismatch)")
+            raise MissingFiles(f"{directory}: missing MNIST file {base}.gz")
+        try:
+            raw = _decompressed(path)
+        except DataError as exc:
+            raise DamagedFile(str(exc)) from None
+        _check_content(path, base, raw)
+
+
+def _intact(directory: Path, base: str) -> bool:
+    """Whether ``directory`` holds ``base`` with canonical content (what a download need not fetch again)."""
+    path = _find(directory, base)
+    if path is None:
+        return False
+    try:
+        _check_content(path, base, _decompressed(path))
+    except DataError:
+        return False
+    return True
 
 
 # ---------------------------------------------------------------- finding and downloading
@@ -235,7 +290,7 @@ class _Meter:
 
 
 def download_files(directory: str | os.PathLike | None = None, progress: Progress | None = None) -> Path:
-    """Fetch whichever of the four files ``directory`` (default: the cache) lacks, trying each mirror.
+    """Fetch whichever of the four files ``directory`` (default: the cache) lacks or holds damaged, trying each mirror.
 
     ``progress(done_bytes, total_bytes)`` is called as data arrives; returning
     ``False`` (or raising) stops the download, leaving only verified files behind.
@@ -245,7 +300,7 @@ def download_files(directory: str | os.PathLike | None = None, progress: Progres
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise DataError(f"{directory}: cannot create the MNIST cache ({exc.strerror or exc})") from None
-    todo = [b for b in FILES if _find(directory, b) is None]
+    todo = [b for b in FILES if not _intact(directory, b)]  # missing, or damaged: fetched again
     meter = _Meter(progress, {b: _GZ_SIZE[b] for b in todo})
     for base in todo:
         failures = []
@@ -262,23 +317,41 @@ def download_files(directory: str | os.PathLike | None = None, progress: Progres
     return directory
 
 
+def _source(directory: str | os.PathLike | None) -> tuple[Path, str]:
+    """Where to look, and who chose it: ``"argument"``, ``"env"`` or ``"cache"``."""
+    if directory is not None:
+        return Path(directory), "argument"
+    if os.environ.get(ENV_DIR):
+        return Path(os.environ[ENV_DIR]), "env"
+    return cache_dir(), "cache"
+
+
+def _load(where: Path, origin: str, download: bool, progress: Progress | None) -> MnistData:
+    if origin == "argument":
+        return read_directory(where)
+    if origin == "env":
+        try:
+            return read_directory(where)
+        except DataError as exc:
+            raise type(exc)(f"{exc} (from ${ENV_DIR})") from None
+    if all(_find(where, b) for b in FILES):
+        try:
+            return read_directory(where)
+        except DamagedFile as exc:
+            if not download:
+                raise DamagedFile(f"{exc}; `nnplay download mnist` replaces it") from None
+        # damaged, and downloading is allowed: fetch what is wrong again
+    elif not download:
+        raise MissingFiles(f"MNIST not found: {_howto(where)}")
+    return read_directory(download_files(where, progress))
+
+
 def load(
     directory: str | os.PathLike | None = None, download: bool = True, progress: Progress | None = None
 ) -> MnistData:
     """The full MNIST set (60,000 train / 10,000 test), found or fetched as the module docstring says."""
-    if directory is not None:
-        return read_directory(directory)
-    if os.environ.get(ENV_DIR):
-        try:
-            return read_directory(os.environ[ENV_DIR])
-        except DataError as exc:
-            raise DataError(f"{exc} (from ${ENV_DIR})") from None
-    cache = cache_dir()
-    if all(_find(cache, b) for b in FILES):
-        return read_directory(cache)
-    if not download:
-        raise DataError(f"MNIST not found: {_howto(cache)}")
-    return read_directory(download_files(cache, progress))
+    where, origin = _source(directory)
+    return _load(where, origin, download, progress)
 
 
 def load_subset() -> MnistData:
@@ -296,15 +369,30 @@ def load_subset() -> MnistData:
 def load_or_subset(
     directory: str | os.PathLike | None = None, download: bool = False, progress: Progress | None = None
 ) -> MnistData:
-    """The full set if it can be had (downloading only when asked), else the bundled subset with a ``note`` why.
+    """The full set if it can be had (downloading only when asked), else the bundled subset saying why.
 
-    A cancelled download is not a failure to hide: it propagates.
+    A damaged file in a directory the user named, and a cancelled download,
+    are not failures to hide: they propagate. Otherwise the subset's ``note``
+    says why it is used, and ``fallback_reason`` too when the user had (or
+    asked for) the full set: see the module docstring.
     """
+    where, origin = _source(directory)
     try:
-        return load(directory, download=download, progress=progress)
+        return _load(where, origin, download, progress)
     except DownloadCancelled:
         raise
+    except DamagedFile as exc:
+        if origin != "cache":
+            raise
+        return _subset_instead(str(exc), loud=True)
     except DataError as exc:
-        data = load_subset()
-        data.note = f"using the bundled MNIST subset: {exc}"
-        return data
+        quiet = origin == "cache" and isinstance(exc, MissingFiles) and not download  # never installed
+        return _subset_instead(str(exc), loud=not quiet)
+
+
+def _subset_instead(why: str, loud: bool) -> MnistData:
+    data = load_subset()
+    data.note = f"using the bundled MNIST subset: {why}"
+    if loud:
+        data.fallback_reason = data.note
+    return data

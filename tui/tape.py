@@ -1,8 +1,11 @@
 """Tapes: small scripts that drive nnplay, in the spirit of charmbracelet VHS.
 
+This docstring is the tape language's one description (README points here).
 A tape is parsed and validated completely before anything plays, so a typo on
 line 40 is reported as ``demo.tape:40: ...`` instead of after a minute of
-playback. This module knows no Textual; :mod:`tui.playback` plays the result.
+playback. This module reads tapes and imports no Textual: key names come from
+:mod:`tui.keys`, an ``Open`` line is merged by :func:`tui.args.resolve` as the
+command line is, and :mod:`tui.playback` plays the result.
 
 Commands (one a line, ``#`` starts a comment line; arguments may be quoted)::
 
@@ -10,7 +13,7 @@ Commands (one a line, ``#`` starts a comment line; arguments may be quoted)::
     Set TypingSpeed 50ms                              pause between key presses
     Output demo.cast                                  record (like --record)
     Open classify --set layers=8,8 --seed 3 [--ascii] open a scenario (again: a new one)
-    Open --preset setup.toml                          ... or a saved preset
+    Open --preset setup.toml [--set k=v] [--seed N]   ... or a saved preset (as `nnplay --preset`)
     Type[@50ms] "text"                                each character as a key press
     Enter Space Tab Escape Backspace Delete Insert Up Down Left Right
     PageUp PageDown Home End Ctrl+P Shift+Tab Alt+x   keys, VHS style: ``Up[@100ms] [N]``
@@ -31,13 +34,15 @@ from __future__ import annotations
 import difflib
 import re
 import shlex
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from engine.errors import NNPlayError
 from engine.textfile import read_text
+
+from . import keys
+from .args import Parser, add_setup_options, resolve
 
 MIN_SIZE, MAX_SIZE = (20, 5), (1000, 500)
 MAX_STEPS = 10_000_000
@@ -48,8 +53,6 @@ KEY_COMMANDS = {
     "Delete": "delete", "Insert": "insert", "Up": "up", "Down": "down", "Left": "left", "Right": "right",
     "PageUp": "pageup", "PageDown": "pagedown", "Home": "home", "End": "end",
 }
-MODIFIERS = ("ctrl", "shift", "alt", "meta", "super", "hyper")
-SPECIAL_KEYS = frozenset(KEY_COMMANDS.values()) | {f"f{i}" for i in range(1, 25)}
 COMMANDS = ("Set", "Output", "Open", "Type", "Press", *KEY_COMMANDS, "Ctrl+", "Alt+", "Shift+",
             "Step", "Sleep", "Resize", "Screenshot", "Play", "Pause")
 SETTINGS = ("Width", "Height", "Size", "TypingSpeed")
@@ -65,6 +68,7 @@ class OpenSpec:
     values: dict[str, Any]
     seed: int
     ascii: bool = False
+    opening: Any = None  # tui.args.Opening: builds the run (a preset's saved state included)
 
 
 @dataclass(frozen=True)
@@ -132,23 +136,6 @@ def _int(text: str, what: str, lo: int, hi: int) -> int:
     return int(text)
 
 
-def _char_names() -> dict[str, str]:
-    """Textual's names for ASCII punctuation (``plus``, ``question_mark``, ``full_stop``) -> the character."""
-    short = {"solidus": "slash", "reverse_solidus": "backslash", "commercial_at": "at",
-             "hyphen_minus": "minus", "plus_sign": "plus", "low_line": "underscore"}
-    names = {}
-    for code in range(33, 127):
-        ch = chr(code)
-        if not ch.isalnum():
-            n = unicodedata.name(ch).lower().replace("-", "_").replace(" ", "_")
-            names[short.get(n, n)] = ch
-    return names
-
-
-CHAR_NAMES = _char_names()
-NAME_OF_CHAR = {c: n for n, c in CHAR_NAMES.items()}
-
-
 def key_name(token: str) -> str:
     """The key to press for ``token``: a character (``+``, or from ``plus``), a key name (``f5``) or ``ctrl+p``."""
     if len(token) == 1:
@@ -161,24 +148,24 @@ def key_name(token: str) -> str:
         *mods, base = token.split("+")
     mods = [m.lower() for m in mods]
     for m in mods:
-        if m not in MODIFIERS:
-            raise ValueError(f"bad key {token!r}: unknown modifier {m!r} (allowed: {', '.join(MODIFIERS)})")
+        if m not in keys.MODIFIERS:
+            raise ValueError(f"bad key {token!r}: unknown modifier {m!r} (allowed: {', '.join(keys.MODIFIERS)})")
     bad = ValueError(f"bad key {token!r}: use a single character, a Textual key name "
                      f"(enter, escape, tab, space, up, f5, plus, question_mark...) or ctrl+KEY")
     if not base:
         raise bad
     if len(base) > 1:
         low = base.lower()
-        if low in SPECIAL_KEYS:
+        if low in keys.NAMED_KEYS:
             base = low
-        elif low in CHAR_NAMES:
-            base = CHAR_NAMES[low]
+        elif low in keys.CHAR_OF_NAME:
+            base = keys.CHAR_OF_NAME[low]
         else:
             raise bad
     if not mods:
         return base
     if len(base) == 1:  # modified keys go by name in Textual: ctrl+p, ctrl+plus
-        base = base.lower() if base.isalnum() else NAME_OF_CHAR.get(base, "")
+        base = base.lower() if base.isalnum() else keys.NAME_OF_CHAR.get(base, "")
         if not base:
             raise bad
     return "+".join([*mods, base])
@@ -319,45 +306,29 @@ def kind_label(kind: str) -> str:
             "screenshot": "Screenshot", "play": "Play", "pause": "Pause"}.get(kind, kind)
 
 
-def parse_open(args: list[str]) -> OpenSpec:
-    """``[scenario] [--set k=v]... [--seed N] [--preset FILE] [--ascii]``, validated like the CLI's."""
-    import scenarios
-    from scenarios.preset import load_preset
+def _open_parser() -> Parser:
+    p = Parser(prog="Open", add_help=False, allow_abbrev=False)
+    p.add_argument("scenario", nargs="?")
+    add_setup_options(p)
+    p.add_argument("--ascii", action="store_true")
+    return p
 
-    name, preset, seed, ascii, sets = None, None, None, False, []
-    it = iter(args)
-    for a in it:
-        opt, eq, inline = a.partition("=") if a.startswith("--") else (a, "", "")
-        if opt in ("--set", "--seed", "--preset"):
-            val = inline if eq else next(it, None)
-            if val is None:
-                raise ValueError(f"{opt} needs a value")
-            if opt == "--set":
-                sets.append(val)
-            elif opt == "--seed":
-                seed = _int(val, "seed", 0, 2**32 - 1)
-            else:
-                preset = val
-        elif a == "--ascii":
-            ascii = True
-        elif a.startswith("-"):
+
+_OPEN = _open_parser()
+
+
+def parse_open(args: list[str]) -> OpenSpec:
+    """``[scenario] [--set k=v]... [--seed N] [--preset FILE] [--ascii]``, merged as the command line's are."""
+    ns, extra = _OPEN.parse_known_args(args)
+    for a in extra:
+        if a.startswith("-"):
             raise ValueError(f"unknown Open option {a!r} (allowed: --set, --seed, --preset, --ascii)")
-        elif name is None:
-            name = a
-        else:
-            raise ValueError(f"Open takes one scenario, got {name!r} and {a!r}")
-    values: dict[str, Any] = {}
-    if preset:
-        p = load_preset(preset, scenarios.schemas())
-        if name and name != p.scenario:
-            raise ValueError(f"{preset} is a preset for {p.scenario}, not {name}")
-        name, values = p.scenario, p.values
-        seed = p.seed if seed is None else seed
-    if name is None:
+    if extra:
+        raise ValueError(f"Open takes one scenario, got {ns.scenario!r} and {extra[0]!r}")
+    if not ns.scenario and not ns.preset:
         raise ValueError("Open needs a scenario (or --preset FILE.toml), e.g. 'Open classify'")
-    cls = scenarios.get(name)
-    values = cls.schema.apply_assignments(values, sets)
-    return OpenSpec(name, values, seed or 0, ascii)
+    opening = resolve(ns)
+    return OpenSpec(opening.cls.name, opening.values, opening.seed, ns.ascii, opening)
 
 
 def parse(text: str, path: str | Path = "<tape>") -> Tape:
@@ -377,6 +348,6 @@ def check_builds(tape: Tape) -> None:
     for c in tape.opens:
         spec: OpenSpec = c.value
         try:
-            scenarios.get(spec.scenario)(spec.values, spec.seed)
+            spec.opening.build() if spec.opening is not None else scenarios.get(spec.scenario)(spec.values, spec.seed)
         except NNPlayError as exc:
             raise TapeError(f"{tape.path}:{c.line}: {exc}") from None
