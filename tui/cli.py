@@ -48,6 +48,7 @@ def app_parser() -> Parser:
     p.add_argument("scenario", nargs="?", default=None, help="scenario to open (nnplay list shows them)")
     _common(p)
     p.add_argument("--ascii", action="store_true", help="ASCII only: for terminals without Unicode")
+    p.add_argument("--paused", action="store_true", help="open paused: space starts training")
     p.add_argument("--version", action="version", version=f"nnplay {_version()}")
     return p
 
@@ -218,7 +219,7 @@ def cmd_app(argv) -> int:
     cls, values, seed = setup(args)
     from tui.app import NNPlayApp
 
-    NNPlayApp(cls, values, seed, ascii=args.ascii).run()
+    NNPlayApp(cls, values, seed, ascii=args.ascii, autoplay=not args.paused).run()
     return 0
 
 
