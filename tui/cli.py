@@ -1,4 +1,4 @@
-"""The ``nnplay`` command: the app, and its headless siblings (train, list, bench, play).
+"""The ``nnplay`` command: the app, its headless siblings (train, list, bench, play), and serve.
 
 Bad input ends with one line on stderr and exit status 2, never a traceback.
 Textual is imported only by the commands that draw.
@@ -12,7 +12,7 @@ import math
 import os
 import sys
 
-COMMANDS = ("train", "list", "bench", "play", "download")
+COMMANDS = ("train", "list", "bench", "play", "download", "serve")
 
 
 class UsageError(Exception):
@@ -44,7 +44,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 def app_parser() -> Parser:
     p = Parser(prog="nnplay", description="Train small neural networks live in your terminal.",
-               epilog="other commands: nnplay train|list|bench|play|download --help")
+               epilog="other commands: nnplay train|list|bench|play|download|serve --help")
     p.add_argument("scenario", nargs="?", default=None, help="scenario to open (nnplay list shows them)")
     _common(p)
     p.add_argument("--ascii", action="store_true", help="ASCII only: for terminals without Unicode")
@@ -212,6 +212,12 @@ def cmd_play(argv) -> int:
     return playback.main(argv)
 
 
+def cmd_serve(argv) -> int:
+    from tui import serve
+
+    return serve.main(argv)
+
+
 def cmd_app(argv) -> int:
     args = app_parser().parse_args(argv)
     if args.ascii:
@@ -230,7 +236,7 @@ def main(argv=None) -> int:
     try:
         if argv and argv[0] in COMMANDS:
             commands = {"train": cmd_train, "list": cmd_list, "bench": cmd_bench, "play": cmd_play,
-                        "download": cmd_download}
+                        "download": cmd_download, "serve": cmd_serve}
             return commands[argv[0]](argv[1:])
         return cmd_app(argv)
     except (UsageError, NNPlayError) as exc:
