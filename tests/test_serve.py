@@ -1,6 +1,7 @@
 """`nnplay serve`: one app process per tab, a session limit, per-session folders, no orphans on Ctrl-C.
 
-The server tests run a real `nnplay serve` subprocess on a free loopback port.
+The server tests run a real `nnplay serve` subprocess on a free loopback port; the browser test
+drives a headless Chromium and skips, saying why, where chromium/chromedriver/selenium are missing.
 """
 
 from __future__ import annotations
@@ -259,3 +260,48 @@ async def test_a_tab_keeps_its_files_in_its_folder(tmp_path, monkeypatch):
     assert names == ["mine.npz", "mine.toml", "nnplay-classify-1.svg"]
     assert all(p.parent == folder.resolve() and p.exists() for p in delivered)
     assert sorted(p.name for p in folder.iterdir()) == names
+
+
+# -- a real browser -----------------------------------------------------------------------
+
+def test_two_browser_tabs_train_independently(tmp_path):
+    """Headless Chromium: two tabs draw, space trains one while the other stays paused, a save arrives as a
+    download, and closing the tabs ends both apps."""
+    import serve_browser as sb
+
+    why = sb.missing()
+    if why:
+        pytest.skip(f"browser test: {why}")
+    with sb.chrome() as driver, server("classify", "--paused") as (proc, port):
+        driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)})
+        blank = driver.current_window_handle
+        url = f"http://127.0.0.1:{port}/"
+        tabs = []
+        for _ in range(2):
+            tabs.append(sb.open_tab(driver, url))
+            wait_for(lambda: sb.status(sb.screen(driver)) == ("paused", 0), 60, 0.1, "the tab's first frame")
+        assert "output" in sb.screen(driver) and "network" in sb.screen(driver)
+        apps = wait_for(lambda: (k := children(proc.pid)) and len(k) == 2 and k, 10, what="two app processes")
+
+        sb.press(driver, " ", tabs[0])
+
+        def trained():
+            state, step = sb.status(sb.screen(driver, tabs[0]))
+            return state == "running" and step and step > 0 and step
+
+        first = wait_for(trained, 30, 0.2, "tab 1 to train")
+        wait_for(lambda: (trained() or 0) > first, 30, 0.2, "tab 1's step count to grow")
+        assert sb.status(sb.screen(driver, tabs[1])) == ("paused", 0)
+
+        sb.press(driver, "P", tabs[1])  # save the preset: it lands in the browser's downloads, not on the server
+        wait_for(lambda: "Save this setup" in sb.screen(driver), 10, 0.1, "the save prompt")
+        sb.press(driver, "\n")
+        wait_for(lambda: (tmp_path / "nnplay-classify.toml").exists(), 15, 0.1, "the download")
+        assert 'scenario = "classify"' in (tmp_path / "nnplay-classify.toml").read_text()
+
+        for handle in tabs:
+            driver.switch_to.window(handle)
+            driver.close()
+        driver.switch_to.window(blank)
+        wait_for(lambda: not any(alive(p) for p in apps), 10, what="both tabs' apps to end")
+        assert children(proc.pid) == []
