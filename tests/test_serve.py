@@ -134,16 +134,14 @@ async def test_sessions_folders_limit_and_ctrl_c():
         assert b"all 2 sessions are in use" in c[2]
         await c[0].close()
         assert len(children(proc.pid)) == 2
-        async with aiohttp.ClientSession() as s:
-            async with s.get(f"http://127.0.0.1:{port}/") as r:
-                assert r.status == 503 and "all 2 sessions are in use" in await r.text()
+        async with aiohttp.ClientSession() as s, s.get(f"http://127.0.0.1:{port}/") as r:
+            assert r.status == 503 and "all 2 sessions are in use" in await r.text()
         await a[1].close()
         await a[0].close()  # a tab closes: its app and folder go
         wait_for(lambda: not alive(apps[0]) and not os.path.exists(folders[0]), 10, what="the closed tab's app to end")
         assert alive(apps[1])
-        async with aiohttp.ClientSession() as s:
-            async with s.get(f"http://127.0.0.1:{port}/") as r:
-                assert r.status == 200  # a slot is free again
+        async with aiohttp.ClientSession() as s, s.get(f"http://127.0.0.1:{port}/") as r:
+            assert r.status == 200  # a slot is free again
 
         t0 = time.monotonic()
         proc.send_signal(signal.SIGINT)  # Ctrl-C with a tab still open
@@ -167,6 +165,32 @@ def test_websocket_from_another_site_is_refused():
         assert children(proc.pid) == []
 
 
+def _bare_server(app_code: str, port: int) -> subprocess.Popen:
+    """The server, serving ``python -c APP_CODE`` instead of nnplay."""
+    code = ("import sys; from tui.serve import make_server; "
+            f"make_server([sys.executable, '-c', {app_code!r}], host='127.0.0.1', port={port}, max_sessions=2).serve()")
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    wait_for(lambda: listening(port) or proc.poll() is not None, 30, what="the server")
+    return proc
+
+
+def test_an_app_that_dies_ends_its_session():
+    port = free_port()
+    proc = _bare_server("import sys; sys.exit(3)", port)
+
+    async def go():
+        async with aiohttp.ClientSession() as client, client.ws_connect(f"http://127.0.0.1:{port}/ws") as ws:
+            msg = await ws.receive(timeout=20)
+            assert msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING)
+
+    try:
+        asyncio.run(go())
+        wait_for(lambda: not children(proc.pid), 10, what="the session to end")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(20) == 0
+
+
 STUBBORN = """
 import signal, sys, time
 for s in (signal.SIGINT, signal.SIGTERM):
@@ -179,11 +203,8 @@ time.sleep(600)
 def test_an_app_that_ignores_quit_and_sigterm_is_killed():
     """The worst case: an app that hangs. Ctrl-C still leaves nothing behind (quit, SIGTERM, then SIGKILL)."""
     port = free_port()
-    code = ("import sys; from tui.serve import make_server; "
-            f"make_server([sys.executable, '-c', {STUBBORN!r}], host='127.0.0.1', port={port}, max_sessions=2).serve()")
-    proc = subprocess.Popen([sys.executable, "-c", code], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = _bare_server(STUBBORN, port)
     try:
-        wait_for(lambda: listening(port), 30, what="the server")
 
         async def go():
             client = aiohttp.ClientSession()

@@ -134,6 +134,13 @@ def make_server(argv: list[str], *, host: str, port: int, max_sessions: int, pub
             self._stdin = process.stdin
             return process
 
+        async def run(self) -> None:
+            await super().run()
+            try:  # the app is gone (it quit, or failed to start): end the tab's session, so it says so
+                await self.remote_close()
+            except (ConnectionError, RuntimeError):
+                pass
+
         async def stop(self) -> None:
             if self._stopped:
                 return
@@ -258,7 +265,8 @@ def make_server(argv: list[str], *, host: str, port: int, max_sessions: int, pub
             loop = asyncio.new_event_loop()
             asyncio.set_event_loop(loop)
             for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-                loop.add_signal_handler(sig, self.request_exit)
+                if signal.getsignal(sig) is not signal.SIG_IGN:  # e.g. nohup's SIGHUP stays ignored
+                    loop.add_signal_handler(sig, self.request_exit)
             try:
                 web.run_app(self._make_app(), host=self.host, port=self.port, handle_signals=False, loop=loop,
                             print=lambda *a: None, shutdown_timeout=QUIT_GRACE)
