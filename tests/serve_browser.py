@@ -99,16 +99,16 @@ def press(driver, keys: str, handle: str | None = None) -> None:
     driver.find_element(By.CSS_SELECTOR, "textarea.xterm-helper-textarea").send_keys(keys)
 
 
-def measure(rounds: int = 3) -> None:
+def measure(rounds: int = 5) -> None:
     """Server start -> first drawn frame in the browser, and memory per app process."""
     import statistics
     import subprocess
     import sys
 
     sys.path.insert(0, os.path.dirname(__file__))
-    from serve_helpers import REPO, children, free_port, listening, rss_mib, wait_for
+    from serve_helpers import REPO, children, cpu_seconds, free_port, listening, rss_mib, wait_for
 
-    firsts, listens, seconds, rss_idle, rss_train = [], [], [], [], []
+    firsts, listens, seconds, rss_idle, rss_train, rss_server, cpu_server, cpu_app = ([] for _ in range(8))
     with chrome() as driver:
         blank = driver.current_window_handle
         for _ in range(rounds):
@@ -123,6 +123,8 @@ def measure(rounds: int = 3) -> None:
                 a = open_tab(driver, url)
                 wait_for(lambda: "paused" in screen(driver), 60, 0.02, "first frame")
                 firsts.append(time.monotonic() - t0)
+                cpu_server.append(cpu_seconds(proc.pid))
+                cpu_app.append(cpu_seconds(children(proc.pid)[0]))
                 t1 = time.monotonic()
                 b = open_tab(driver, url)
                 wait_for(lambda: "paused" in screen(driver), 60, 0.02, "second tab's first frame")
@@ -130,6 +132,7 @@ def measure(rounds: int = 3) -> None:
                 time.sleep(1)
                 apps = children(proc.pid)
                 rss_idle += [rss_mib(p) for p in apps]
+                rss_server.append(rss_mib(proc.pid))
                 press(driver, " ", a)
                 time.sleep(5)
                 rss_train.append(rss_mib(max(apps, key=rss_mib)))
@@ -141,10 +144,13 @@ def measure(rounds: int = 3) -> None:
                 proc.send_signal(2)
                 proc.wait(30)
     med = statistics.median
-    print(f"{rounds} rounds: server listening after {med(listens):.2f} s; first frame in the browser "
+    load = os.getloadavg()[0]
+    print(f"{rounds} rounds, load average {load:.1f} on {os.cpu_count()} cores: "
+          f"server listening after {med(listens):.2f} s; first frame in the browser "
           f"{med(firsts):.2f} s after start (min {min(firsts):.2f}, max {max(firsts):.2f}); a second tab "
           f"{med(seconds):.2f} s; app process RSS {med(rss_idle):.0f} MiB paused, "
-          f"{med(rss_train):.0f} MiB after 5 s of training")
+          f"{med(rss_train):.0f} MiB after 5 s of training; the server itself {med(rss_server):.0f} MiB. "
+          f"CPU time until the first frame: server {med(cpu_server):.2f} s, app {med(cpu_app):.2f} s")
 
 
 if __name__ == "__main__":
