@@ -1,4 +1,4 @@
-"""The ``nnplay`` command: the app, and its headless siblings (train, list, bench, play).
+"""The ``nnplay`` command: the app, its headless siblings (train, list, bench, play), and serve.
 
 Bad input ends with one line on stderr and exit status 2, never a traceback.
 Textual is imported only by the commands that draw.
@@ -15,7 +15,7 @@ from .args import Parser, UsageError, add_common, nonempty, setup
 
 __all__ = ["COMMANDS", "Parser", "UsageError", "app_parser", "main", "save_preset", "setup", "train_parser"]
 
-COMMANDS = ("train", "list", "bench", "play", "download")
+COMMANDS = ("train", "list", "bench", "play", "download", "serve")
 
 
 def _version() -> str:
@@ -29,10 +29,11 @@ def _version() -> str:
 
 def app_parser() -> Parser:
     p = Parser(prog="nnplay", description="Train small neural networks live in your terminal.",
-               epilog="other commands: nnplay train|list|bench|play|download --help")
+               epilog="other commands: nnplay train|list|bench|play|download|serve --help")
     p.add_argument("scenario", nargs="?", type=nonempty, default=None, help="scenario to open (nnplay list shows them)")
     add_common(p)
     p.add_argument("--ascii", action="store_true", help="ASCII only: for terminals without Unicode")
+    p.add_argument("--paused", action="store_true", help="open paused: space starts training")
     p.add_argument("--version", action="version", version=f"nnplay {_version()}")
     return p
 
@@ -199,6 +200,12 @@ def cmd_play(argv) -> int:
     return playback.main(argv)
 
 
+def cmd_serve(argv) -> int:
+    from tui import serve
+
+    return serve.main(argv)
+
+
 def cmd_app(argv) -> int:
     args = app_parser().parse_args(argv)
     if args.ascii:
@@ -207,7 +214,7 @@ def cmd_app(argv) -> int:
     run = opening.build()
     from tui.app import NNPlayApp
 
-    app = NNPlayApp(run=run, ascii=args.ascii, autoplay=opening.preset is None)  # a preset reopens paused
+    app = NNPlayApp(run=run, ascii=args.ascii, autoplay=not args.paused and opening.preset is None)  # a preset reopens paused
     app.run()
     return app.return_code or 0
 
@@ -219,7 +226,7 @@ def main(argv=None) -> int:
     try:
         if argv and argv[0] in COMMANDS:
             commands = {"train": cmd_train, "list": cmd_list, "bench": cmd_bench, "play": cmd_play,
-                        "download": cmd_download}
+                        "download": cmd_download, "serve": cmd_serve}
             return commands[argv[0]](argv[1:])
         return cmd_app(argv)
     except (UsageError, NNPlayError) as exc:
