@@ -629,10 +629,18 @@ class LossPlot(RasterWidget, can_focus=True):
     def _draw_x_axis(self, canvas, row, bottom, left, cols, x0, x1, xname, dots_w, xdot, cur_col, pal) -> None:
         ascii = pal.ascii
         dim = Style(dim=True)
-        n_ticks = max(2, cols // 10)
-        ticks = numbers.inner_ticks(x0, x1, n_ticks, integer=True)
-        labels = numbers.tick_labels(ticks)
-        tick_cols = [int(xdot(t) // (1 if ascii else 2)) for t in ticks]
+        per_cell = 1 if ascii else 2
+        # the most ticks (one per 12 columns at most) whose labels keep two spaces apart; at least two
+        # where there is room (a step rounded up can leave one tick: then try finer steps)
+        many = max(2, cols // 12)
+        for n in [*range(many, 1, -1), *range(many + 1, max(many + 1, cols // 3) + 1)]:
+            ticks = numbers.inner_ticks(x0, x1, n, integer=True)
+            labels = numbers.tick_labels(ticks)
+            tick_cols = [int(xdot(t) // per_cell) for t in ticks]
+            gaps = [b - a - (len(la) + len(lb)) / 2 for a, b, la, lb in zip(tick_cols, tick_cols[1:], labels,
+                                                                             labels[1:])]
+            if len(ticks) >= 2 and min(gaps) >= 2:
+                break
         label_row = row + bottom - 1
         if bottom == 2:
             h, t, corner = ("-", "+", "+") if ascii else ("─", "┬", "└")
@@ -658,47 +666,69 @@ class LossPlot(RasterWidget, can_focus=True):
             canvas.codes[row, left + cur_col] = canvas.code("^" if ascii else "▲", Style(bold=True))
 
     def _draw_top(self, canvas, width, series, xname, x_all, div_index, diverged, clipped, pal, styles) -> None:
+        """The top line: where (the cursor's step, or the latest x), each series' value, the divergence.
+
+        Fitted to the width: the title goes first, then the epoch beside a step, the x, the series
+        names, then digits; the values stay.
+        """
         ascii = pal.ascii
-        bold, dim = Style(bold=True), Style(dim=True)
-        parts: list[tuple[str, Style]] = []
+        bold, dim, plain = Style(bold=True), Style(dim=True), Style()
         percent = self._percent()
-        value = (lambda v: numbers.fmt_pct(v, 2)) if percent else (lambda v: numbers.fmt(v, 4))
         i = self._cursor
-        if i is not None and i < len(x_all):
-            parts.append((f"{'>' if ascii else '▸'} step {numbers.fmt_int(self._step_at(i))}", bold))
-            ep = self.history.get("epoch")
-            if ep is not None and i < len(ep) and np.isfinite(ep[i]):
-                parts.append((f" (epoch {numbers.fmt_epoch(ep[i])})", dim))
-            at = i
-        else:
-            same = str(self.border_title or "").strip().lower() == self.title.strip().lower()
-            title = (("" if same else self.title) + (" (log)" if self.ylog else "")).strip()
-            if title:
-                parts.append((title + " ", bold))
-            at = len(x_all) - 1
-            if at >= 0:
-                x = x_all[at]
-                parts.append((f"{xname} {numbers.fmt_epoch(x) if xname == 'epoch' else numbers.fmt_int(x)}", dim))
+        cursor = i is not None and i < len(x_all)
+        at = i if cursor else len(x_all) - 1
+        values = []
         for si, _, _ in series:
-            key = self.keys[si]
-            y = self.history[key]
+            y = self.history[self.keys[si]]
             v = y[at] if at < len(y) else math.nan
-            if math.isnan(v) and i is None:  # no cursor: the latest measured value
-                measured = np.flatnonzero(~np.isnan(y[: at + 1]))
-                v = y[measured[-1]] if measured.size else math.nan
-            parts.append(("  ", Style()))
-            parts.append((ASCII_MARKERS[si % 4] if ascii else LEGEND_GLYPHS[si % 4], styles[si % 4]))
-            parts.append((f" {series_name(key, self.keys)} ", Style()))
-            parts.append((value(v), Style(bold=True, color=pal.bad.color) if not np.isfinite(v) else bold))
-        if diverged:
-            if div_index is not None:
-                where = f" at step {numbers.fmt_int(self._step_at(div_index))}"
+            if math.isnan(v) and not cursor:  # no cursor: the latest measured value
+                tail = y[max(0, at - 4096): at + 1]
+                measured = np.flatnonzero(~np.isnan(tail))
+                v = tail[measured[-1]] if measured.size else math.nan
+            values.append((si, v))
+
+        def line(title: bool, where: int, names: bool, sig: int, div: int) -> list[tuple[str, Style]]:
+            parts: list[tuple[str, Style]] = []
+            if cursor:
+                parts.append((f"{'>' if ascii else '▸'} step {numbers.fmt_int(self._step_at(i))}", bold))
+                ep = self.history.get("epoch")
+                if where >= 2 and ep is not None and i < len(ep) and np.isfinite(ep[i]):
+                    parts.append((f" (epoch {numbers.fmt_epoch(ep[i])})", dim))
             else:
-                where = f" after step {numbers.fmt_int(self._step_at(len(x_all) - 1))}" if len(x_all) else ""
-            parts.append(("  ", Style()))
-            parts.append((f"{'X' if ascii else '✕'} diverged{where}", pal.bad))
-            if clipped:
-                parts.append((" (clipped)", dim))
+                same = str(self.border_title or "").strip().lower() == self.title.strip().lower()
+                name = (("" if same or not title else self.title) + (" (log)" if self.ylog else "")).strip()
+                if name:
+                    parts.append((name, bold))
+                if where and at >= 0:
+                    x = x_all[at]
+                    text = numbers.fmt_epoch(x) if xname == "epoch" else numbers.fmt_int(x)
+                    parts.append(((" " if name else "") + f"{xname} {text}", dim))
+            for si, v in values:
+                text = numbers.fmt_pct(v, max(0, sig - 2)) if percent else numbers.fmt(v, sig)
+                parts.append(("  " if parts else "", plain))
+                parts.append((ASCII_MARKERS[si % 4] if ascii else LEGEND_GLYPHS[si % 4], styles[si % 4]))
+                parts.append((f" {series_name(self.keys[si], self.keys)} " if names else " ", plain))
+                parts.append((text, Style(bold=True, color=pal.bad.color) if not np.isfinite(v) else bold))
+            if diverged and div:
+                where_ = ""
+                if div >= 2 and div_index is not None:
+                    where_ = f" at step {numbers.fmt_int(self._step_at(div_index))}"
+                elif div >= 2 and len(x_all):
+                    where_ = f" after step {numbers.fmt_int(self._step_at(len(x_all) - 1))}"
+                parts.append(("  ", plain))
+                parts.append((f"{'X' if ascii else '✕'}" + (" diverged" if div >= 1.5 else "") + where_, pal.bad))
+                if clipped and div >= 3:
+                    parts.append((" (clipped)", dim))
+            return parts
+
+        # longest first; the first that fits is drawn (else the last, cut at the edge)
+        tries = [(True, 2, True, 4, 3), (True, 2, True, 4, 2), (False, 2, True, 4, 2), (False, 1, True, 4, 2),
+                 (False, 1, True, 4, 1.5), (False, 0, True, 4, 1.5), (False, 0, False, 4, 1.5),
+                 (False, 0, False, 3, 1), (False, 0, False, 2, 1), (False, 0, False, 2, 0)]
+        for t in tries:
+            parts = line(*t)
+            if sum(len(text) for text, _ in parts) <= width:
+                break
         if ascii:
             parts = [(text.encode("ascii", "replace").decode(), style) for text, style in parts]
         self.readout = "".join(text for text, _ in parts)
