@@ -78,6 +78,15 @@ def test_epochs():
     assert epoch(20.0) == "20" and epoch(3.25) == "3.2" and epoch(20_697.9) == "20,697" and epoch(0.0) == "0"
 
 
+def test_badges_keep_their_colours_in_ascii_and_stand_apart():
+    for ascii in (False, True):
+        text = status_text(DIVERGED, False, 200, ascii)
+        assert any(span.start == 0 and "on red" in str(span.style) for span in text.spans)
+        assert " DIVERGED  step 50" in text.plain  # a plain space outside the red badge
+        past = status_text(PAST, False, 200, ascii)
+        assert any("on cyan" in str(span.style) for span in past.spans)
+
+
 def test_past_frame_is_marked():
     plain = status_text(PAST, False, 200, False).plain
     assert "◀ past: step 120,000" in plain and "now 517,448" in plain

@@ -125,25 +125,42 @@ def _fields(status, playing: bool, ascii: bool) -> list[_Field]:
         out.append(_Field("note", [Text(note, style=LABEL)]))
     if ascii:
         for f in out:
-            f.variants = [Text(v.plain.encode("ascii", "replace").decode(), spans=list(v.spans)) for v in f.variants]
+            f.variants = [Text(v.plain.encode("ascii", "replace").decode(), style=v.style, spans=list(v.spans))
+                          for v in f.variants]
             f.__post_init__()
     return out
 
 
-def _gaps(fields: list[_Field]) -> list[bool]:
-    """Whether a separator goes before each field (none around the badges: they are padded)."""
-    return [bool(i) and f.name != "past" and fields[i - 1].name not in ("state", "past") for i, f in enumerate(fields)]
+BADGES = ("state", "past")
+
+
+def _gaps(fields: list[_Field]) -> list[int]:
+    """What goes before each field: 0 nothing, 1 a separator, 2 one space (after a badge with a background:
+    its padding is coloured, so the next field would touch it)."""
+    out = []
+    for i, f in enumerate(fields):
+        prev = fields[i - 1] if i else None
+        if prev is None or f.name == "past":
+            out.append(0)
+        elif prev.name in BADGES:
+            out.append(2 if " on " in f" {prev.text.style} " else 0)
+        else:
+            out.append(1)
+    return out
 
 
 def _width(fields: list[_Field], sep: Text) -> int:
-    return sum(f.widths[f.pick] for f in fields) + sum(_gaps(fields)) * sep.cell_len
+    gaps = _gaps(fields)
+    return sum(f.widths[f.pick] for f in fields) + gaps.count(1) * sep.cell_len + gaps.count(2)
 
 
 def _join(fields: list[_Field], sep: Text) -> Text:
     t = Text(no_wrap=True, overflow="crop", end="")
     for gap, f in zip(_gaps(fields), fields):
-        if gap:
+        if gap == 1:
             t.append_text(sep)
+        elif gap == 2:
+            t.append(" ")
         t.append_text(f.text)
     return t
 
