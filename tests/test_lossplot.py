@@ -329,8 +329,7 @@ def test_cursor_readout_is_the_history_value():
         assert numbers.fmt(hist["test_loss"][i], 4) in w.readout
         assert pilot.app.moves[-1] == step and len(pilot.app.moves) == 21
         # one column per press: 20 presses left of the last column
-        _, _, left, cols = plot_box(w)
-        col, _ = w._columns()
+        col, cols = w._columns()
         assert col[i] == cols - 1 - 20
         await pilot.press("shift+right")
         await pilot.pause()

@@ -7,8 +7,19 @@ import numpy as np
 import pytest
 
 from tui import numbers
-from tui.numbers import (fmt, fmt_count, fmt_epoch, fmt_int, fmt_pct, inner_ticks, log_range, nice_range, nice_step,
-                         nice_ticks, tick_labels)
+from tui.numbers import (
+    fmt,
+    fmt_count,
+    fmt_epoch,
+    fmt_int,
+    fmt_pct,
+    inner_ticks,
+    log_range,
+    nice_range,
+    nice_step,
+    nice_ticks,
+    tick_labels,
+)
 
 INF, NAN = math.inf, math.nan
 
@@ -124,7 +135,7 @@ def test_integer_ticks_are_whole(lo, hi):
 def test_step_zero_gets_a_real_axis():
     assert nice_ticks(0, 0, 5, integer=True) == [0.0, 1.0]  # not -1..1
     assert nice_ticks(517448, 517448, 5, integer=True) == [517448.0, 517449.0]
-    lo, hi, ticks = nice_range(0.69, 0.69, 5)
+    lo, hi, _ = nice_range(0.69, 0.69, 5)
     assert lo < 0.69 < hi and lo >= 0
     assert nice_range(NAN, NAN)[:2] == (0.0, 1.0)
 

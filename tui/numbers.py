@@ -37,7 +37,7 @@ def _sci(x: float, digits: int) -> str:
     return f"{x:.{max(1, digits) - 1}e}"
 
 
-def fmt(x: float | int | None, sig: int = 4, *, strip: bool = True, sep: bool = True) -> str:
+def fmt(x: float | None, sig: int = 4, *, strip: bool = True, sep: bool = True) -> str:
     """``x`` with ``sig`` significant digits; scientific notation when huge or tiny.
 
     Within 1e-4 <= |x| < 1e6 the number is written out (the integer part is never
@@ -74,7 +74,7 @@ def fmt(x: float | int | None, sig: int = 4, *, strip: bool = True, sep: bool = 
     return text
 
 
-def fmt_int(n: int | float) -> str:
+def fmt_int(n: float) -> str:
     """A whole number with thousands separators: 517448 -> '517,448' (NaN/inf spelled out)."""
     special = _special(float(n))
     return special if special is not None else f"{int(round(n)):,}"
@@ -83,7 +83,7 @@ def fmt_int(n: int | float) -> str:
 _UNITS = ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"))
 
 
-def fmt_count(n: int | float, sig: int = 2) -> str:
+def fmt_count(n: float, sig: int = 2) -> str:
     """A count in a few characters: 5174480 -> '5.2M', 15400 -> '15k', 999 -> '999'.
 
     Below 1000 the number is exact; above, ``sig`` significant digits but never
@@ -228,7 +228,7 @@ def _clean(v: float, step: float) -> float:
 def log_range(lo: float, hi: float, n: int = 5) -> tuple[float, float, list[float]]:
     """(lo', hi', ticks) for a log axis over positive [lo, hi], widened to whole decades.
 
-    Ticks are powers of ten (every k-th when there are many more than ``n``),
+    Ticks are powers of ten (every 2nd, 5th, 10th, ... when there are many more than ``n``),
     plus 2x and 5x when the range is a single decade.
     """
     if not (lo > 0 and hi > 0 and math.isfinite(lo) and math.isfinite(hi)):
@@ -241,7 +241,7 @@ def log_range(lo: float, hi: float, n: int = 5) -> tuple[float, float, list[floa
         ticks = [float(f"{m * 10.0 ** k:.1e}") for k in range(a, b + 1) for m in (1, 2, 5)]
         ticks = [t for t in ticks if t <= 10.0 ** b * (1 + 1e-9)]
         return 10.0 ** a, 10.0 ** b, ticks
-    stride = max(1, math.ceil((b - a) / max(1, n - 1)))
+    stride = int(nice_step(b - a, n, integer=True))  # 1, 2, 5, 10, 20, ... decades
     a, b = stride * math.floor(a / stride), stride * math.ceil(b / stride)
     ticks = [float(f"1e{k}") for k in range(a, b + 1, stride)]
     return ticks[0], ticks[-1], ticks

@@ -422,8 +422,8 @@ class LossPlot(RasterWidget, can_focus=True):
             even = np.allclose(np.diff(tv), tv[1] - tv[0])
             few = 1.5 * (3 - k) if k < 3 else (2 if k > 5 else 0)  # 2 or 3 ticks: sparse; 7+: busy
 
-            def unused(top):  # rows of the axis the data does not reach
-                return span * (1 - (d1 - d0) / ((top - tv[0]) or 1.0))
+            def unused(top, bottom=tv[0]):  # rows of the axis the data does not reach
+                return span * (1 - (d1 - d0) / ((top - bottom) or 1.0))
 
             options = [(1 + few + unused(tv[-1]) + (4 if span / k < 2 else 0), False)]
             if even and rows > 1:
@@ -591,10 +591,6 @@ class LossPlot(RasterWidget, can_focus=True):
         if top:
             self._draw_top(canvas, width, series, xname, x_all, div_index, diverged, clipped, pal, styles)
         return canvas.strips()
-
-    @staticmethod
-    def _cell_row(dot_row: float, ascii: bool) -> int:
-        return int(round(float(dot_row))) // (1 if ascii else 4)
 
     @staticmethod
     def _spread(ticks: list[float], tick_rows: list[int]) -> tuple[list[float], list[int]]:
