@@ -23,13 +23,14 @@ from scenarios.views import Snapshot
 
 from . import errorlog, palette
 from .commands import RunCommands
-from .controls import ControlsPane, Notice, StatusLine
+from .controls import ControlsPane, Notice
 from .download import DownloadActions
 from .driver import TrainingDriver
 from .files import FileActions
 from .keys import display, key_name
 from .panes import TITLES, pane_class
 from .screens import HelpScreen
+from .widgets.status import StatusLine
 
 MIN_WIDTH, MIN_HEIGHT = 60, 18
 SWITCH_INTERVAL = 0.02

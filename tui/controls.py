@@ -76,23 +76,3 @@ class Notice(Static):
     def text(self) -> str:
         return getattr(self, "_said", ("", ""))[0]
 
-
-class StatusLine(Static):
-    """State, step, losses, accuracy, learning rate and device at a glance."""
-
-    def show(self, status, playing: bool) -> None:
-        state = {"diverged": "DIVERGED", "running": "▶ running"}.get(status.state, "❚❚ paused")
-        if palette.use_ascii():
-            state = state.replace("▶", ">").replace("❚❚", "||")
-        style = "bold white on red" if status.state == "diverged" else ("bold green" if playing else "bold yellow")
-        t = Text(no_wrap=True, overflow="ellipsis")
-        t.append(f" {state} ", style=style)
-        parts = [f"step {status.step:,}", f"lr {status.lr:g}", status.device]
-        m = status.metrics()
-        if "train_loss" in m:
-            parts.insert(1, f"loss {m['train_loss']:.4g}" + (f"/{m['test_loss']:.4g}" if "test_loss" in m else ""))
-        if "train_acc" in m:
-            parts.insert(2, f"acc {m['train_acc']:.1%}" + (f"/{m['test_acc']:.1%}" if "test_acc" in m else ""))
-        parts.append(f"{status.steps_per_sec:,.0f} steps/s")
-        t.append(" " + (" | " if palette.use_ascii() else " │ ").join(parts))
-        self.update(t)

@@ -49,7 +49,7 @@ class CurvesPane(LossPlot):
 
     def update_view(self, view: Curves | None, status: Status) -> None:
         if view is not None:
-            self.update_history(view.history, keys=view.keys, title=view.title)
+            self.update_history(view.history, keys=view.keys, title=view.title, diverged=status.state == "diverged")
 
 
 class WeightsPane(WeightsView):
