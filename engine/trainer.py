@@ -2,7 +2,7 @@
 
     tr = Trainer(model, get_loss("mse"), SGD(0.03), x, y, x_test, y_test, batch_size=10, seed=0)
     tr.step(100)            # 100 minibatch steps (reshuffled every epoch, seeded)
-    tr.evaluate()           # train/test loss + accuracy, appended to tr.history
+    tr.evaluate()           # train/test loss + accuracy, appended to tr.history (an engine.history.History)
     tr.state                # "ok" | "diverged"; tr.diverged_reason says why
 
 Divergence (a non-finite loss or weights) is a state, never an exception; once
@@ -28,6 +28,7 @@ import math
 import numpy as np
 
 from . import backend
+from .history import HISTORY_KEYS, History  # noqa: F401  (HISTORY_KEYS: re-exported)
 from .init import as_rng
 from .losses import BCEWithLogits
 
@@ -44,9 +45,6 @@ class _Gather:
 
     def __getitem__(self, s: slice):
         return self.x[self.idx[s]]
-
-
-HISTORY_KEYS = ("step", "epoch", "train_loss", "test_loss", "train_acc", "test_acc")
 
 
 def _correct_argmax(out, y):
@@ -103,7 +101,7 @@ class Trainer:
         self.last_loss = math.nan
         self.state = "ok"
         self.diverged_reason = ""
-        self.history: dict[str, list] = {k: [] for k in HISTORY_KEYS}
+        self.history = History()
         self.metrics: dict[str, float] = {}
         self._pos = self.n_train  # the first step shuffles
 
@@ -222,8 +220,7 @@ class Trainer:
         elif self.state == "ok" and not math.isfinite(train_loss):
             self._diverge(f"loss became {_word(train_loss)} at step {self.steps}")
         if self.state == "ok":
-            for key, value in record.items():
-                self.history[key].append(value)
+            self.history.append(record)
         self.metrics = record
         return record
 
