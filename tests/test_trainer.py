@@ -97,6 +97,46 @@ def test_huge_lr_diverges_as_a_state():
     assert len(tr.history) == n_history
 
 
+def tiny_regression(lr, l2=0.0, tanh=False):
+    x = np.linspace(-1, 1, 40, dtype=np.float32)[:, None]
+    model = Sequential([Dense(1, 1, rng=0)] + ([Tanh()] if tanh else []))
+    return Trainer(model, get_loss("mse"), SGD(lr, l2=l2), x, 3 * x[:, 0] + 1, batch_size=8, task="regression")
+
+
+def one_at_a_time(tr):
+    while tr.step(1):
+        pass
+    return tr
+
+
+@pytest.mark.parametrize("kw,first", [
+    ({"lr": 2.2}, "loss became infinite"),  # just over the stable rate: the loss overflows first
+    ({"lr": 1.0, "l2": 3.0, "tanh": True}, "weights became"),  # tanh keeps the loss finite as the weights overflow
+])
+def test_divergence_mid_chunk_is_reported_at_its_step(kw, first):
+    chunked, single = tiny_regression(**kw), one_at_a_time(tiny_regression(**kw))
+    done = chunked.step(1000)
+    assert chunked.state == single.state == "diverged" and first in single.diverged_reason
+    assert 100 < single.steps < 900  # mid-chunk
+    assert done == chunked.steps == single.steps and chunked.diverged_reason == single.diverged_reason
+    assert f"at step {single.steps}" in single.diverged_reason
+    assert chunked.examples_seen == single.examples_seen and chunked.epoch == single.epoch
+    assert math.isfinite(single.last_loss) and chunked.last_loss == single.last_loss  # the last finite loss
+    assert chunked.step(5) == 0 and chunked.steps == single.steps
+
+
+def test_one_host_read_per_chunk(monkeypatch):
+    """Losses stay on the device: step(n) reads them back once per CHECK_EVERY steps, not once per step."""
+    import engine.trainer as trainer_module
+
+    tr, reads, real = tiny_regression(0.1), [], backend.to_host
+    monkeypatch.setattr(trainer_module.backend, "to_host", lambda a: reads.append(np.shape(a)) or real(a))
+    every = trainer_module.CHECK_EVERY
+    assert tr.step(2 * every + 5) == tr.steps == 2 * every + 5 and tr.state == "ok"
+    assert reads == [(2, every), (2, every), (2, 5)]
+    assert math.isfinite(tr.last_loss) and tr.last_loss < 0.1
+
+
 def test_non_finite_weights_are_divergence():
     tr = make_trainer()
     tr.step(3)
