@@ -1,9 +1,9 @@
 """Losses: ``forward(output, target)`` -> the mean loss over the batch, then ``backward() -> d loss / d output``.
 
-``forward`` returns a float64 scalar that stays on the device: a NumPy float64
-on the CPU (a ``float`` subclass) and a 0-d CuPy array on the GPU, so a trainer
-can collect a chunk's losses without a device->host sync per step.  Call
-``float()`` on it to read it.
+``forward`` returns a float64 scalar that stays on the device, so a trainer can
+collect a chunk's losses without a device->host sync per step: a Python float
+on the CPU (the host is the device: as before) and a 0-d float64 CuPy array on
+the GPU.  ``float()`` reads either.
 
 ``get_loss(name)`` with ``mse`` (squared error, the Playground's), ``softmax_ce``
 (softmax + cross-entropy fused, on logits), ``bce`` (binary cross-entropy on
@@ -13,6 +13,8 @@ probabilities (N, K).  A single-output target of shape (N,) is read as (N, 1).
 """
 
 from __future__ import annotations
+
+import numpy as np
 
 from . import backend
 
@@ -32,7 +34,14 @@ def _like(target, output):
 
 
 def _mean(total, n: int, scale: float = 1.0):
-    """``scale * total / n`` as a float64 scalar on the device (same rounding as on Python floats)."""
+    """``scale * total / n`` in float64 where ``total`` lives: a float on the CPU, else a 0-d array."""
+    if backend.xp is np:
+        return scale * float(total) / n  # free on the CPU; a NumPy scalar's astype costs ~10x more
+    return _device_mean(total, n, scale)
+
+
+def _device_mean(total, n: int, scale: float = 1.0):
+    """The GPU path of :func:`_mean`: no sync, same rounding as the float path."""
     return scale * total.astype(backend.xp.float64) / n
 
 
@@ -40,7 +49,7 @@ class Loss:
     name = ""
 
     def forward(self, output, target):
-        """The mean loss: a float64 device scalar (see the module docstring)."""
+        """The mean loss as a float64 scalar on the device (see the module docstring)."""
         raise NotImplementedError
 
     def backward(self):

@@ -26,6 +26,7 @@ target is negative, else threshold.  Regression records NaN accuracies.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -108,8 +109,7 @@ class Trainer:
         self.history = History()
         self.metrics: dict[str, float] = {}
         self._pos = self.n_train  # the first step shuffles
-        self._records = None  # device buffer: each step's loss and weights probe, read once per chunk
-        self._probe = (None, None)  # (param groups, zeros per group) for _weights_probe
+        self._probe = (None, None)  # (param groups, its probe) for _weights_probe
 
     # --- data ---------------------------------------------------------------------
 
@@ -163,22 +163,20 @@ class Trainer:
     def _chunk(self, n: int) -> int:
         model, loss, bs, groups = self.model, self.loss, self.batch_size, self.model.param_groups()
         update, prepare, probe = self.optimizer.step, self.prepare, self._weights_probe(groups)
-        if self._records is None:
-            self._records = backend.xp.empty((2, CHECK_EVERY), dtype=np.float64)
-        records, sizes = self._records, []
+        losses, probes, sizes = [], [], []  # device scalars (CuPy stacks them on the device) and host ints
         with np.errstate(all="ignore"):
-            for k in range(n):
+            for _ in range(n):
                 if self._pos >= self.n_train:
                     self._new_epoch()
                 a = self._pos
                 b = self._pos = min(a + bs, self.n_train)
                 xb = self._xs[a:b] if prepare is None else prepare(self._xs[a:b])
-                records[0, k] = loss.forward(model.forward(xb, True), self._ys[a:b])
+                losses.append(loss.forward(model.forward(xb, True), self._ys[a:b]))
                 model.backward(loss.backward())
                 update(groups)
-                records[1, k] = probe()
+                probes.append(probe())
                 sizes.append(b - a)
-        losses, weights = backend.to_host(records[:, :n])  # the chunk's one transfer
+        losses, weights = backend.to_host(backend.xp.array([losses, probes], dtype=np.float64))  # one transfer
         bad = ~(np.isfinite(losses) & np.isfinite(weights))
         diverged = bool(bad.any())
         done = int(bad.argmax()) + 1 if diverged else n  # up to the first bad step, included
@@ -198,18 +196,19 @@ class Trainer:
     def _weights_probe(self, groups):
         """A function returning a device scalar that is 0 while every parameter is finite, else NaN.
 
-        It is ``dot(params, 0)``: each term is +-0 for a finite weight (however large:
+        It is ``vdot(params, 0)``: each term is +-0 for a finite weight (however large:
         nothing to overflow, unlike a sum) and NaN for a NaN or infinite one (inf * 0
         = NaN).  One small op per step, read with the losses.
         """
         if self._probe[0] is not groups:
             xp = backend.xp
-            self._probe = (groups, [(g[0].reshape(-1), xp.zeros(g[0].size, g[0].dtype)) for g in groups])
-        pairs, dot = self._probe[1], backend.xp.dot
-        if len(pairs) == 1:  # a Sequential: one flat buffer
-            p, zeros = pairs[0]
-            return lambda: dot(p, zeros)
-        return lambda: sum(dot(p, z) for p, z in pairs)
+            dots = [functools.partial(xp.vdot, g[0], xp.zeros_like(g[0])) for g in groups]
+            if len(dots) == 1:  # a Sequential: one flat buffer
+                probe = dots[0]
+            else:
+                probe = lambda: sum((dot() for dot in dots), xp.zeros((), np.float64))  # noqa: E731
+            self._probe = (groups, probe)
+        return self._probe[1]
 
     def run_epochs(self, n: int = 1) -> int:
         """Train until ``n`` more epoch boundaries pass (finishing the current epoch counts)."""

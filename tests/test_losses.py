@@ -122,14 +122,19 @@ def test_sigmoid_then_bce_stops_learning_where_bce_logits_does_not():
 
 
 def test_forward_returns_a_float64_scalar():
-    """A device scalar (0-d on CuPy, a float subclass on NumPy): float() reads it."""
+    """On the CPU a Python float, as before; the GPU path (a 0-d float64 array) rounds the same way."""
+    from engine.losses import _device_mean
+
     out32, t32 = rng.standard_normal((4, 3)).astype(np.float32), rng.standard_normal((4, 3)).astype(np.float32)
     for name, target in (("mse", t32), ("softmax_ce", np.array([0, 2, 1, 1])), ("bce", rng.uniform(0, 1, (4, 3))),
                          ("bce_logits", rng.integers(0, 2, (4, 3)))):
         out = np.abs(out32) / 4 if name == "bce" else out32
         value = get_loss(name).forward(out, target)
-        assert np.asarray(value).shape == () and np.asarray(value).dtype == np.float64, name
-        assert isinstance(float(value), float) and np.isfinite(float(value))
+        assert type(value) is float and np.isfinite(value), name
+    for total in np.float32(rng.standard_normal(200) * 100):
+        for n, scale in ((10, 0.5), (37, -1.0), (64, 1.0)):
+            device = _device_mean(np.asarray(total), n, scale)
+            assert device.shape == () and device.dtype == np.float64 and float(device) == scale * float(total) / n
 
 
 def test_softmax_rows_sum_to_one():

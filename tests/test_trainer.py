@@ -133,8 +133,21 @@ def test_one_host_read_per_chunk(monkeypatch):
     monkeypatch.setattr(trainer_module.backend, "to_host", lambda a: reads.append(np.shape(a)) or real(a))
     every = trainer_module.CHECK_EVERY
     assert tr.step(2 * every + 5) == tr.steps == 2 * every + 5 and tr.state == "ok"
-    assert reads == [(2, every), (2, every), (2, 5)]
+    assert reads == [(2, every), (2, every), (2, 5)]  # losses and weight probes, per chunk
     assert math.isfinite(tr.last_loss) and tr.last_loss < 0.1
+
+
+def test_weights_probe_sees_every_parameter_group_live():
+    tr = make_trainer()
+    a, b = np.ones(3, np.float32), np.ones((2, 2), np.float32)[:, :1]  # b: a non-contiguous view
+    probe = tr._weights_probe([(a, a), (b, b)])
+    assert probe() == 0
+    b[1, 0] = np.inf
+    assert np.isnan(probe())
+    b[1, 0], a[0] = 1.0, np.nan
+    assert np.isnan(probe())
+    a[0] = -3e38  # huge but finite: nothing overflows
+    assert probe() == 0
 
 
 def test_non_finite_weights_are_divergence():
