@@ -161,7 +161,8 @@ def test_new_activations_match_float64_formulas():
     x = np.concatenate([np.linspace(-9, 9, 721), [-30.0, -1e-4, 0.0, 1e-4, 30.0]])[None, :]
     with np.errstate(over="ignore"):
         np.testing.assert_allclose(ELU().forward(x), np.where(x > 0, x, np.exp(x) - 1), rtol=1e-12, atol=1e-15)
-        np.testing.assert_allclose(ELU(0.5).forward(x), np.where(x > 0, x, 0.5 * (np.exp(x) - 1)), rtol=1e-12, atol=1e-15)
+        elu_half = np.where(x > 0, x, 0.5 * (np.exp(x) - 1))
+        np.testing.assert_allclose(ELU(0.5).forward(x), elu_half, rtol=1e-12, atol=1e-15)
         np.testing.assert_allclose(Softplus().forward(x), np.log1p(np.exp(x)), rtol=1e-12, atol=1e-300)
         np.testing.assert_allclose(SiLU().forward(x), x / (1 + np.exp(-x)), rtol=1e-12, atol=1e-300)
     np.testing.assert_array_equal(LeakyReLU().forward(x), np.where(x > 0, x, 0.01 * x))
