@@ -403,12 +403,202 @@ class Step(Layer):
         return g
 
 
-ACTIVATIONS = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid, "linear": Linear, "step": Step}
-LAYERS = {cls.__name__: cls for cls in (Dense, Conv2D, MaxPool2D, Flatten, Dropout, Linear, ReLU, Tanh, Sigmoid, Step)}
+class LeakyReLU(Layer):
+    """x where x > 0, else slope * x: negative inputs keep a small gradient, so units cannot die."""
+
+    def __init__(self, slope: float = 0.01):
+        super().__init__()
+        self.slope = float(slope)
+
+    def config(self):
+        return {"slope": self.slope}
+
+    def forward(self, x, train=False):
+        self.x = x
+        self.out = backend.xp.where(x > 0, x, x * self.slope)
+        return self.out
+
+    def backward(self, g):
+        return backend.xp.where(self.x > 0, g, g * self.slope)
+
+
+class ELU(Layer):
+    """x where x > 0, else alpha * (exp(x) - 1): smooth at 0 (for alpha 1), saturating to -alpha."""
+
+    def __init__(self, alpha: float = 1.0):
+        super().__init__()
+        self.alpha = float(alpha)
+
+    def config(self):
+        return {"alpha": self.alpha}
+
+    def forward(self, x, train=False):
+        xp = backend.xp
+        neg = xp.expm1(xp.minimum(x, 0))  # never exp of a large positive number
+        neg *= self.alpha
+        self.out = xp.where(x > 0, x, neg)
+        return self.out
+
+    def backward(self, g):
+        y = self.out  # y > 0 exactly where x > 0; below, d/dx = alpha * exp(x) = y + alpha
+        g *= backend.xp.where(y > 0, 1, y + self.alpha)
+        return g
+
+
+class Softplus(Layer):
+    """log(1 + exp(x)), a smooth ReLU, as max(x, 0) + log1p(exp(-|x|)): no overflow for any x."""
+
+    def forward(self, x, train=False):
+        xp = backend.xp
+        self.x = x
+        y = xp.exp(-xp.abs(x))
+        xp.log1p(y, out=y)
+        y += xp.maximum(x, 0)
+        self.out = y
+        return y
+
+    def backward(self, g):
+        g *= _sigmoid(self.x)  # d softplus / dx
+        return g
+
+
+class SiLU(Layer):
+    """x * sigmoid(x) (swish): smooth, non-monotonic just below 0."""
+
+    def forward(self, x, train=False):
+        self.x, self.s = x, _sigmoid(x)
+        self.out = x * self.s
+        return self.out
+
+    def backward(self, g):
+        s = self.s
+        d = 1 - s  # d/dx = s + x s (1 - s) = s (1 + x (1 - s))
+        d *= self.x
+        d += 1
+        d *= s
+        g *= d
+        return g
+
+
+class GELU(Layer):
+    """x * Phi(x), Phi the standard normal CDF: the exact (erf) GELU, not the tanh form.
+
+    NumPy has no erf, so Phi(x) = erfc(-x / sqrt 2) / 2 uses Numerical Recipes'
+    Chebyshev-fitted erfc (relative error < 1.2e-7 for every z >= 0, below float32
+    resolution; also in the far negative tail, unlike Abramowitz-Stegun 7.1.26).
+    backward is the exact derivative of that same function, not of the true GELU.
+    """
+
+    def forward(self, x, train=False):
+        xp = backend.xp
+        z = xp.abs(x)
+        z *= _SQRT_HALF
+        t = 1 / (1 + 0.5 * z)
+        q = _horner(t, _ERFC_R)  # erfc(z) = t exp(R(t) - z^2)
+        q -= z * z
+        xp.exp(q, out=q)
+        q *= 0.5 * t  # q = erfc(|x| / sqrt 2) / 2 = Phi(-|x|)
+        phi = xp.where(x >= 0, 1 - q, q)
+        self.x, self._z, self._t, self._q, self._phi = x, z, t, q, phi
+        self.out = x * phi
+        return self.out
+
+    def backward(self, g):
+        t, z = self._t, self._z
+        # d erfc / dz = -erfc * (t/2 * (1 + t R'(t)) + 2z), from dt/dz = -t^2 / 2; Phi's derivative is
+        # the same for both signs of x: dPhi/dx = q * (t/2 * (1 + t R'(t)) + 2z) / sqrt 2
+        d = _horner(t, _ERFC_DR)
+        d *= t
+        d += 1
+        d *= 0.5 * t
+        d += 2 * z
+        d *= self._q
+        d *= _SQRT_HALF * self.x  # x Phi'(x)
+        d += self._phi  # d/dx x Phi(x) = Phi + x Phi'
+        g *= d
+        return g
+
+
+class GELUTanh(Layer):
+    """The tanh approximation of GELU: x/2 * (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) (GPT-2, BERT)."""
+
+    def forward(self, x, train=False):
+        xp = backend.xp
+        u = x * x
+        u *= _GELU_CUBIC
+        u += 1
+        u *= _SQRT_2_OVER_PI * x
+        self.x, self.th = x, xp.tanh(u)
+        y = 1 + self.th
+        y *= 0.5 * x
+        self.out = y
+        return y
+
+    def backward(self, g):
+        x, th = self.x, self.th
+        du = x * x  # du/dx = sqrt(2/pi) (1 + 3 * 0.044715 x^2)
+        du *= 3 * _GELU_CUBIC
+        du += 1
+        du *= _SQRT_2_OVER_PI
+        d = th * th  # dy/dx = (1 + th) / 2 + x/2 (1 - th^2) du/dx
+        backend.xp.subtract(1, d, out=d)
+        d *= du
+        d *= x
+        d += th
+        d += 1
+        d *= 0.5
+        g *= d
+        return g
+
+
+class Sine(Layer):
+    """sin(x): periodic units (SIREN-style) fit wiggly functions with few neurons."""
+
+    def forward(self, x, train=False):
+        self.x = x
+        self.out = backend.xp.sin(x)
+        return self.out
+
+    def backward(self, g):
+        g *= backend.xp.cos(self.x)
+        return g
+
+
+_SQRT_HALF = math.sqrt(0.5)
+_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+_GELU_CUBIC = 0.044715
+# Numerical Recipes (2nd ed., 6.2) erfcc: erfc(z) = t exp(R(t) - z^2), t = 1/(1 + z/2), z >= 0;
+# R's coefficients, lowest power first, and those of its derivative R'.
+_ERFC_R = (-1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806,
+           0.27886807, -1.13520398, 1.48851587, -0.82215223, 0.17087277)
+_ERFC_DR = tuple(k * c for k, c in enumerate(_ERFC_R) if k)
+
+
+def _horner(t, coeffs):
+    """sum(c_k t^k) for ``coeffs`` lowest power first, in one new array of t's dtype."""
+    r = t * coeffs[-1]
+    for c in coeffs[-2:0:-1]:
+        r += c
+        r *= t
+    r += coeffs[0]
+    return r
+
+
+def _sigmoid(x):
+    """1 / (1 + exp(-x)) as (1 or e) / (1 + e), e = exp(-|x|): no overflow, accurate in both tails."""
+    xp = backend.xp
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1, e) / (1 + e)
+
+
+ACTIVATIONS = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid, "linear": Linear, "step": Step,
+               "elu": ELU, "softplus": Softplus, "silu": SiLU, "gelu": GELU, "gelu_tanh": GELUTanh,
+               "leaky_relu": LeakyReLU, "sine": Sine}
+LAYERS = {cls.__name__: cls for cls in (Dense, Conv2D, MaxPool2D, Flatten, Dropout, *ACTIVATIONS.values())}
 
 
 def activation(name: str) -> Layer:
-    """A new activation layer by name: relu, tanh, sigmoid, linear or step."""
+    """A new activation layer by name (a key of ``ACTIVATIONS``), with its default settings."""
     try:
         return ACTIVATIONS[name.lower()]()
     except KeyError:

@@ -1,4 +1,9 @@
-"""Losses: ``forward(output, target) -> float`` (mean over the batch), then ``backward() -> d loss / d output``.
+"""Losses: ``forward(output, target)`` -> the mean loss over the batch, then ``backward() -> d loss / d output``.
+
+``forward`` returns a float64 scalar that stays on the device, so a trainer can
+collect a chunk's losses without a device->host sync per step: a Python float
+on the CPU (the host is the device: as before) and a 0-d float64 CuPy array on
+the GPU.  ``float()`` reads either.
 
 ``get_loss(name)`` with ``mse`` (squared error, the Playground's), ``softmax_ce``
 (softmax + cross-entropy fused, on logits), ``bce`` (binary cross-entropy on
@@ -8,6 +13,8 @@ probabilities (N, K).  A single-output target of shape (N,) is read as (N, 1).
 """
 
 from __future__ import annotations
+
+import numpy as np
 
 from . import backend
 
@@ -26,10 +33,23 @@ def _like(target, output):
     return t.reshape(output.shape)
 
 
+def _mean(total, n: int, scale: float = 1.0):
+    """``scale * total / n`` in float64 where ``total`` lives: a float on the CPU, else a 0-d array."""
+    if backend.xp is np:
+        return scale * float(total) / n  # free on the CPU; a NumPy scalar's astype costs ~10x more
+    return _device_mean(total, n, scale)
+
+
+def _device_mean(total, n: int, scale: float = 1.0):
+    """The GPU path of :func:`_mean`: no sync, same rounding as the float path."""
+    return scale * total.astype(backend.xp.float64) / n
+
+
 class Loss:
     name = ""
 
-    def forward(self, output, target) -> float:
+    def forward(self, output, target):
+        """The mean loss as a float64 scalar on the device (see the module docstring)."""
         raise NotImplementedError
 
     def backward(self):
@@ -41,10 +61,10 @@ class MSE(Loss):
 
     name = "mse"
 
-    def forward(self, output, target) -> float:
+    def forward(self, output, target):
         d = output - _like(target, output)
         self.diff, self.n = d, output.shape[0]
-        return 0.5 * float(backend.xp.vdot(d.ravel(), d.ravel())) / self.n
+        return _mean(backend.xp.vdot(d.ravel(), d.ravel()), self.n, 0.5)
 
     def backward(self):
         return self.diff * (1.0 / self.n)
@@ -55,7 +75,7 @@ class SoftmaxCrossEntropy(Loss):
 
     name = "softmax_ce"
 
-    def forward(self, output, target) -> float:
+    def forward(self, output, target):
         xp = backend.xp
         n = output.shape[0]
         shifted = output - output.max(axis=1, keepdims=True)
@@ -67,12 +87,12 @@ class SoftmaxCrossEntropy(Loss):
             labels = target.astype(xp.int64, copy=False)
             self.labels, self.t = labels, None
             picked = logp[xp.arange(n), labels]
-            loss = -float(picked.sum()) / n
+            total = picked.sum()
         else:
             self.labels, self.t = None, _like(target, output)
-            loss = -float(xp.vdot(self.t.ravel(), logp.ravel())) / n
+            total = xp.vdot(self.t.ravel(), logp.ravel())
         self.n = n
-        return loss
+        return _mean(total, n, -1.0)
 
     def backward(self):
         g = self.p.copy()
@@ -87,8 +107,10 @@ class SoftmaxCrossEntropy(Loss):
 class BinaryCrossEntropy(Loss):
     """-[t log p + (1-t) log(1-p)] on probabilities p, clipped to [eps, 1-eps] so it stays finite.
 
-    Summed over outputs, averaged over the batch.  The gradient uses the clipped p
-    (it does not vanish at saturation), which keeps a saturated sigmoid learning.
+    Summed over outputs, averaged over the batch.  d loss / d p uses the clipped p, so
+    it stays finite; but once a float32 sigmoid has rounded to exactly 0 or 1 (|z| >
+    about 17) its own derivative p(1-p) is 0 and a confidently wrong output stops
+    learning.  Prefer ``bce_logits`` on the logits (see tests/test_losses.py).
     """
 
     name = "bce"
@@ -96,13 +118,13 @@ class BinaryCrossEntropy(Loss):
     def __init__(self, eps: float = 1e-7):
         self.eps = eps
 
-    def forward(self, output, target) -> float:
+    def forward(self, output, target):
         xp = backend.xp
         p = xp.clip(output, self.eps, 1 - self.eps)
         t = _like(target, output)
         self.p, self.t, self.n = p, t, output.shape[0]
         total = xp.vdot(t.ravel(), xp.log(p).ravel()) + xp.vdot((1 - t).ravel(), xp.log1p(-p).ravel())
-        return -float(total) / self.n
+        return _mean(total, self.n, -1.0)
 
     def backward(self):
         p = self.p
@@ -110,16 +132,22 @@ class BinaryCrossEntropy(Loss):
 
 
 class BCEWithLogits(Loss):
-    """Sigmoid + binary cross-entropy fused, on logits z: softplus(z) - t z, stable for any z."""
+    """Sigmoid + binary cross-entropy fused, on logits z: softplus(z) - t z.
+
+    softplus in its log-sum-exp form, max(z, 0) + log1p(exp(-|z|)), never exponentiates
+    a positive number, so any finite z (1e4 in float32 included) gives a finite loss
+    without overflow warnings, and the gradient sigmoid(z) - t stays +-1/n when a
+    logit is confidently wrong instead of vanishing as a saturated sigmoid's does.
+    """
 
     name = "bce_logits"
 
-    def forward(self, output, target) -> float:
+    def forward(self, output, target):
         xp = backend.xp
         t = _like(target, output)
         self.z, self.t, self.n = output, t, output.shape[0]
         per = xp.maximum(output, 0) - t * output + xp.log1p(xp.exp(-xp.abs(output)))
-        return float(per.sum()) / self.n
+        return _mean(per.sum(), self.n)
 
     def backward(self):
         xp = backend.xp

@@ -10,9 +10,14 @@ buffer, so the whole model is a single entry and each update is a few big ops).
 Regularisation applies to weights, not biases: ``l2 * w`` (from a 0.5*l2*w^2
 penalty) and ``l1 * sign(w)`` are added to the gradient before the update rule.
 
-State (moments, velocities) is kept per entry position, so pass the same list
-each step.  ``lr`` is a plain attribute: change it between steps freely; state
-is kept.  ``get_optimizer(name, lr, **kw)`` builds one by name.
+State (moments, velocities and the step count behind Adam's bias correction) is
+kept per entry position, so pass the same list each step; an entry whose shape
+changes (a different model) starts afresh.  ``lr``, ``l1`` and ``l2`` are plain
+attributes read on every step: change them between steps freely and the state
+is kept.  ``get_optimizer(name, lr, **kw)`` builds one by name;
+``switch_optimizer(opt, name)`` builds another kind with ``opt``'s lr, l1 and
+l2 (its state is new: one rule's moments mean nothing to another).
+``reset()`` forgets the state (new weights, same settings).
 """
 
 from __future__ import annotations
@@ -25,19 +30,23 @@ from . import backend
 class Optimizer:
     def __init__(self, lr: float, l1: float = 0.0, l2: float = 0.0):
         self.lr, self.l1, self.l2 = float(lr), float(l1), float(l2)
-        self.t = 0  # steps taken
-        self.state: list[dict] = []
+        self.state: list[dict] = []  # per entry: "shape", "t" (updates so far) and the rule's slots
+
+    def reset(self) -> None:
+        """Forget every entry's state (moments, step counts); lr, l1 and l2 stay."""
+        self.state.clear()
 
     def step(self, params) -> None:
         if hasattr(params, "param_groups"):
             params = params.param_groups()
-        self.t += 1
         for i, entry in enumerate(params):
             p, g = entry[0], entry[1]
             decay = entry[2] if len(entry) > 2 else True
             if self.l1 or self.l2:
                 g = self._regularised(p, g, decay)
-            self._update(self._state(i, p), p, g)
+            s = self._state(i, p)
+            s["t"] += 1
+            self._update(s, p, g)
 
     def _regularised(self, p, g, decay):
         n = p.size if decay is True else int(decay)
@@ -55,10 +64,10 @@ class Optimizer:
         while len(self.state) <= i:
             self.state.append({})
         s = self.state[i]
-        if s and s["shape"] != p.shape:  # a different model was passed: start afresh
+        if s and s["shape"] != p.shape:  # a different model was passed: start afresh, step count too
             s.clear()
         if not s:
-            s["shape"] = p.shape
+            s["shape"], s["t"] = p.shape, 0
             s.update({k: backend.xp.zeros_like(p) for k in self.slots})
         return s
 
@@ -99,17 +108,17 @@ class Adam(Optimizer):
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
 
     def _update(self, s, p, g):
-        xp, b1, b2 = backend.xp, self.beta1, self.beta2
+        xp, b1, b2, t = backend.xp, self.beta1, self.beta2, s["t"]
         m, v = s["m"], s["v"]
         m *= b1
         m += (1 - b1) * g
         v *= b2
         v += (1 - b2) * (g * g)
         denom = xp.sqrt(v)
-        denom *= 1.0 / math.sqrt(1 - b2**self.t)  # sqrt(v^)
+        denom *= 1.0 / math.sqrt(1 - b2**t)  # sqrt(v^)
         denom += self.eps
         step = m / denom
-        step *= self.lr / (1 - b1**self.t)  # m^ = m / (1 - b1^t)
+        step *= self.lr / (1 - b1**t)  # m^ = m / (1 - b1^t)
         p -= step
 
 
@@ -186,3 +195,12 @@ def get_optimizer(name: str, lr: float, **kw) -> Optimizer:
     if name not in classes:
         raise ValueError(f"unknown optimizer {name!r}: use one of {', '.join(NAMES)}")
     return classes[name](lr, **kw)
+
+
+def switch_optimizer(old: Optimizer, name: str, **kw) -> Optimizer:
+    """A new optimizer ``name`` with ``old``'s lr, l1 and l2 (``kw`` overrides); its state starts empty.
+
+    To change only lr or the regularisation, set ``old.lr``/``old.l1``/``old.l2`` instead: that keeps the state.
+    """
+    settings = {"lr": old.lr, "l1": old.l1, "l2": old.l2, **kw}
+    return get_optimizer(name, settings.pop("lr"), **settings)

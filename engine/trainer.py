@@ -2,11 +2,14 @@
 
     tr = Trainer(model, get_loss("mse"), SGD(0.03), x, y, x_test, y_test, batch_size=10, seed=0)
     tr.step(100)            # 100 minibatch steps (reshuffled every epoch, seeded)
-    tr.evaluate()           # train/test loss + accuracy, appended to tr.history
+    tr.evaluate()           # train/test loss + accuracy, appended to tr.history (an engine.history.History)
     tr.state                # "ok" | "diverged"; tr.diverged_reason says why
 
 Divergence (a non-finite loss or weights) is a state, never an exception; once
-diverged, ``step`` does nothing.  Data may be host NumPy arrays.  Without
+diverged, ``step`` does nothing.  No step waits for the device: each step's loss
+and a probe of the weights stay on it and are read once per ``step`` call (every
+``CHECK_EVERY`` steps in long calls); the divergence is still reported at the
+step where it happened (see :meth:`Trainer.step`).  Data may be host NumPy arrays.  Without
 ``prepare`` the training set is moved to the device once and each epoch's
 shuffled copy is sliced into batches (no per-step copies or transfers).  With
 ``prepare`` (e.g. uint8 images -> float32 on the device) inputs stay on the host
@@ -23,16 +26,18 @@ target is negative, else threshold.  Regression records NaN accuracies.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
 
 from . import backend
+from .history import HISTORY_KEYS, History  # noqa: F401  (HISTORY_KEYS: re-exported)
 from .init import as_rng
-from .history import History
 from .losses import BCEWithLogits
 
 SHUFFLED_COPY_BYTES = 32 << 20  # below this, one shuffled copy per epoch is cheaper than a gather per batch
+CHECK_EVERY = 1000  # most steps between host reads of the losses (one device->host transfer each)
 
 
 class _Gather:
@@ -45,9 +50,6 @@ class _Gather:
 
     def __getitem__(self, s: slice):
         return self.x[self.idx[s]]
-
-
-HISTORY_KEYS = ("step", "epoch", "train_loss", "test_loss", "train_acc", "test_acc")
 
 
 def _correct_argmax(out, y):
@@ -107,6 +109,7 @@ class Trainer:
         self.history = History()
         self.metrics: dict[str, float] = {}
         self._pos = self.n_train  # the first step shuffles
+        self._probe = (None, None)  # (param groups, its probe) for _weights_probe
 
     # --- data ---------------------------------------------------------------------
 
@@ -143,12 +146,24 @@ class Trainer:
     # --- training -----------------------------------------------------------------
 
     def step(self, n: int = 1) -> int:
-        """Run up to ``n`` minibatch steps; returns how many ran (fewer once diverged)."""
-        if self.state != "ok":
-            return 0
-        model, loss, bs, groups = self.model, self.loss, self.batch_size, self.model.param_groups()
-        update, prepare = self.optimizer.step, self.prepare
+        """Run up to ``n`` minibatch steps; returns how many ran (fewer once diverged).
+
+        The losses are read from the device once per chunk of up to ``CHECK_EVERY``
+        steps.  If a loss or the weights became NaN or infinite in a chunk, the
+        trainer diverges with the step where that first happened: ``steps``,
+        ``examples_seen`` and the return value count up to it, ``last_loss`` is the
+        last finite loss, exactly as stepping one at a time would report.  The rest
+        of that chunk ran on non-finite weights, which changes nothing: they stay so.
+        """
         done = 0
+        while done < n and self.state == "ok":
+            done += self._chunk(min(n - done, CHECK_EVERY))
+        return done
+
+    def _chunk(self, n: int) -> int:
+        model, loss, bs, groups = self.model, self.loss, self.batch_size, self.model.param_groups()
+        update, prepare, probe = self.optimizer.step, self.prepare, self._weights_probe(groups)
+        losses, probes, sizes = [], [], []  # device scalars (CuPy stacks them on the device) and host ints
         with np.errstate(all="ignore"):
             for _ in range(n):
                 if self._pos >= self.n_train:
@@ -156,19 +171,44 @@ class Trainer:
                 a = self._pos
                 b = self._pos = min(a + bs, self.n_train)
                 xb = self._xs[a:b] if prepare is None else prepare(self._xs[a:b])
-                value = loss.forward(model.forward(xb, True), self._ys[a:b])
-                self.steps += 1
-                self.examples_seen += b - a
-                done += 1
-                if not math.isfinite(value):
-                    self._diverge(f"loss became {_word(value)} at step {self.steps}")
-                    return done
+                losses.append(loss.forward(model.forward(xb, True), self._ys[a:b]))
                 model.backward(loss.backward())
                 update(groups)
-                self.last_loss = value
-            if not model.all_finite():
+                probes.append(probe())
+                sizes.append(b - a)
+        losses, weights = backend.to_host(backend.xp.array([losses, probes], dtype=np.float64))  # one transfer
+        bad = ~(np.isfinite(losses) & np.isfinite(weights))
+        diverged = bool(bad.any())
+        done = int(bad.argmax()) + 1 if diverged else n  # up to the first bad step, included
+        self.steps += done
+        self.examples_seen += sum(sizes[:done])
+        finite = losses[:done][np.isfinite(losses[:done])]
+        if finite.size:
+            self.last_loss = float(finite[-1])
+        if diverged:
+            value = losses[done - 1]
+            if not math.isfinite(value):
+                self._diverge(f"loss became {_word(value)} at step {self.steps}")
+            else:
                 self._diverge(f"weights became NaN or infinite at step {self.steps}")
         return done
+
+    def _weights_probe(self, groups):
+        """A function returning a device scalar that is 0 while every parameter is finite, else NaN.
+
+        It is ``vdot(params, 0)``: each term is +-0 for a finite weight (however large:
+        nothing to overflow, unlike a sum) and NaN for a NaN or infinite one (inf * 0
+        = NaN).  One small op per step, read with the losses.
+        """
+        if self._probe[0] is not groups:
+            xp = backend.xp
+            dots = [functools.partial(xp.vdot, g[0], xp.zeros_like(g[0])) for g in groups]
+            if len(dots) == 1:  # a Sequential: one flat buffer
+                probe = dots[0]
+            else:
+                probe = lambda: sum((dot() for dot in dots), xp.zeros((), np.float64))  # noqa: E731
+            self._probe = (groups, probe)
+        return self._probe[1]
 
     def run_epochs(self, n: int = 1) -> int:
         """Train until ``n`` more epoch boundaries pass (finishing the current epoch counts)."""
@@ -199,17 +239,17 @@ class Trainer:
 
     def _measure(self, data) -> tuple[float, float]:
         x, y = data
-        n, total, correct = len(y), 0.0, 0
+        n, total, correct = len(y), 0.0, 0  # summed on the device, read once at the end
         for a in range(0, n, self.eval_batch):
             b = min(a + self.eval_batch, n)
             out = self.model.forward(self._batch_x(x, a, b))
-            total += self.loss.forward(out, y[a:b]) * (b - a)
+            total = total + self.loss.forward(out, y[a:b]) * (b - a)
             if self._accuracy is not None:
                 if self._count_correct is None:
                     self._count_correct = self._rule(out, y)
-                correct += int(self._count_correct(out, y[a:b]))
-        accuracy = correct / n if self._accuracy is not None else math.nan
-        return total / n, accuracy
+                correct = correct + self._count_correct(out, y[a:b])
+        accuracy = int(correct) / n if self._accuracy is not None else math.nan
+        return float(total) / n, accuracy
 
     def evaluate(self) -> dict[str, float]:
         """Loss and accuracy on the training and test sets, recorded in ``history`` (while ok)."""

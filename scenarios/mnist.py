@@ -254,7 +254,7 @@ class MnistRun(Run):
             total += loss.forward(out, xp.asarray(y.astype(np.int64))) * len(y)
             correct += int((backend.to_host(out.argmax(axis=1)) == y).sum())
         n = len(d.test_labels)
-        return {"full_test_loss": total / n, "full_test_acc": correct / n, "full_test_size": float(n)}
+        return {"full_test_loss": float(total) / n, "full_test_acc": correct / n, "full_test_size": float(n)}
 
     # -- prediction ------------------------------------------------------------
     def probabilities(self, images) -> np.ndarray:

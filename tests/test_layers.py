@@ -1,12 +1,15 @@
 """Layers: gradients against finite differences (float64), pooling ties, memory layouts."""
 
+import math
+
 import numpy as np
 import pytest
 from gradcheck import assert_close, check_layer
 
 from engine import init
 from engine.layers import (
-    Conv2D, Dense, Dropout, Flatten, Linear, MaxPool2D, ReLU, Sigmoid, Tanh, activation, from_spec,
+    ACTIVATIONS, ELU, GELU, Conv2D, Dense, Dropout, Flatten, GELUTanh, LeakyReLU, Linear, MaxPool2D, ReLU, Sigmoid,
+    SiLU, Sine, Softplus, Tanh, activation, from_spec,
 )
 
 F64 = np.float64
@@ -130,11 +133,92 @@ def test_flatten_gradients_and_layout():
     assert dx.shape == x.shape and dx.strides == x.strides  # back in the input's memory layout
 
 
-@pytest.mark.parametrize("name", ["relu", "tanh", "sigmoid", "linear"])
+SMOOTH = ["tanh", "sigmoid", "linear", "elu", "softplus", "silu", "gelu", "gelu_tanh", "sine"]
+
+
+@pytest.mark.parametrize("name", ["relu", "leaky_relu", *SMOOTH])
 def test_activation_gradients(name):
-    x = rand(4, 5)
-    x[np.abs(x) < 0.05] = 0.5  # keep away from ReLU's kink
+    x = rand(4, 5) * 2.5
+    x[np.abs(x) < 0.05] = 0.5  # keep away from the ReLUs' kink
     check_layer(activation(name), x)
+
+
+@pytest.mark.parametrize("name", ["elu", "softplus", "silu", "gelu", "gelu_tanh"])
+def test_activation_gradients_far_out(name):
+    """Where exp/erfc saturate or underflow: the analytic derivative must still match."""
+    check_layer(activation(name), np.array([[-40.0, -12.0, -5.5, 5.5, 12.0, 40.0]]))
+
+
+def test_gelu_gradient_at_zero_and_across_it():
+    check_layer(GELU(), np.array([[0.0, 1e-3, -1e-3, 0.7071, -0.7071]]))
+
+
+def std_normal_cdf(x):
+    return 0.5 * np.vectorize(math.erfc)(-x / math.sqrt(2))  # erfc: accurate in the negative tail too
+
+
+def test_new_activations_match_float64_formulas():
+    x = np.concatenate([np.linspace(-9, 9, 721), [-30.0, -1e-4, 0.0, 1e-4, 30.0]])[None, :]
+    with np.errstate(over="ignore"):
+        np.testing.assert_allclose(ELU().forward(x), np.where(x > 0, x, np.exp(x) - 1), rtol=1e-12, atol=1e-15)
+        elu_half = np.where(x > 0, x, 0.5 * (np.exp(x) - 1))
+        np.testing.assert_allclose(ELU(0.5).forward(x), elu_half, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(Softplus().forward(x), np.log1p(np.exp(x)), rtol=1e-12, atol=1e-300)
+        np.testing.assert_allclose(SiLU().forward(x), x / (1 + np.exp(-x)), rtol=1e-12, atol=1e-300)
+    np.testing.assert_array_equal(LeakyReLU().forward(x), np.where(x > 0, x, 0.01 * x))
+    np.testing.assert_array_equal(activation("leaky_relu").forward(-x), np.where(-x > 0, -x, -0.01 * x))
+    np.testing.assert_allclose(Sine().forward(x), np.sin(x), rtol=1e-15)
+    tanh_form = 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3)))
+    np.testing.assert_allclose(GELUTanh().forward(x), tanh_form, rtol=1e-12, atol=1e-300)
+    exact = x * std_normal_cdf(x)
+    gelu = GELU().forward(x)
+    # Phi's relative error is that of the erfc fit, < 1.2e-7: tiny in the negative tail, <= 6e-8 |x| above 0
+    neg = x < 0
+    assert np.all(np.abs(gelu - exact)[neg] <= 1.2e-7 * np.abs(exact[neg]))
+    assert np.all(np.abs(gelu - exact)[~neg] <= 6e-8 * x[~neg] + 1e-300)
+    assert np.abs(gelu - exact).max() > 0  # (an approximation: the check above is not vacuous)
+    # the tanh form is a different function, within 5e-4 of the exact one
+    assert 1e-4 < np.abs(tanh_form - exact).max() < 5e-4
+
+
+# (value, derivative) at x = -1e4; at +1e4 all but sine are the identity
+FAR_LEFT = {"elu": (-1.0, 0.0), "softplus": (0.0, 0.0), "silu": (0.0, 0.0), "gelu": (0.0, 0.0),
+            "gelu_tanh": (0.0, 0.0), "leaky_relu": (-100.0, 0.01)}
+
+
+@pytest.mark.parametrize("name", [*FAR_LEFT, "sine"])
+def test_new_activations_stay_finite_and_float32_for_huge_inputs(name):
+    x = np.array([[-1e4, -100.0, -1.0, 0.0, 1.0, 100.0, 1e4]], dtype=np.float32)
+    layer = activation(name)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        y = layer.forward(x)
+        g = layer.backward(np.ones_like(x))
+    assert y.dtype == g.dtype == np.float32 and np.all(np.isfinite(y)) and np.all(np.isfinite(g))
+    if name in FAR_LEFT:
+        assert (y[0, -1], g[0, -1]) == (1e4, 1.0)
+        assert (y[0, 0], g[0, 0]) == tuple(np.float32(FAR_LEFT[name]))
+
+
+def test_activation_names():
+    assert set(ACTIVATIONS) == {"relu", "tanh", "sigmoid", "linear", "step", "elu", "softplus", "silu", "gelu",
+                                "gelu_tanh", "leaky_relu", "sine"}
+    assert isinstance(activation("GELU_TANH"), GELUTanh) and activation("elu").alpha == 1.0
+    assert activation("leaky_relu").slope == 0.01
+
+
+def test_models_with_every_activation_save_and_load(tmp_path):
+    from engine.model import Sequential
+
+    rng = np.random.default_rng(0)
+    extra = [ELU(0.5), LeakyReLU(0.2)]  # non-default settings must survive too
+    for act in [activation(name) for name in ACTIVATIONS] + extra:
+        model = Sequential([Dense(3, 4, rng=rng, dtype=F64), act, Dense(4, 2, rng=rng, dtype=F64)])
+        path = tmp_path / f"{act.name}.npz"
+        model.save(path)
+        again = Sequential.load(path)
+        assert again.specs() == model.specs() and type(again.layers[1]) is type(act)
+        x = rand(5, 3) * 3
+        np.testing.assert_array_equal(again.forward(x), model.forward(x))
 
 
 def test_activation_values():
@@ -191,7 +275,8 @@ def test_inits():
 
 def test_specs_rebuild_layers():
     for layer in (Dense(3, 4, init="he"), Conv2D(2, 5, (3, 1), stride=2, padding=1), MaxPool2D(3, 2),
-                  Flatten(), Dropout(0.3), ReLU(), Tanh(), Sigmoid(), Linear()):
+                  Flatten(), Dropout(0.3), ReLU(), Tanh(), Sigmoid(), Linear(), ELU(0.3), LeakyReLU(0.1),
+                  Softplus(), SiLU(), GELU(), GELUTanh(), Sine()):
         again = from_spec(layer.spec())
         assert type(again) is type(layer) and again.spec() == layer.spec()
         assert {k: v.shape for k, v in again.params.items()} == {k: v.shape for k, v in layer.params.items()}

@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 
-from engine.optimizers import SGD, Adadelta, Adagrad, Adam, RMSProp, get_optimizer
+import copy
+
+from engine.optimizers import SGD, Adadelta, Adagrad, Adam, RMSProp, get_optimizer, switch_optimizer
 
 P0 = np.array([0.5, -1.0, 2.0, 0.0])
 GRADS = [np.array([0.1, -0.2, 0.3, 0.4]), np.array([-0.5, 0.1, 0.0, 0.2]), np.array([0.3, 0.3, -0.1, -0.6])]
@@ -20,17 +22,19 @@ def run(opt, steps=3, lrs=None):
     return p
 
 
-def ref_sgd(lr, mu=0.0, nesterov=False):
+def ref_sgd(lr, mu=0.0, nesterov=False, l2s=(0.0, 0.0, 0.0)):
     p, v = P0.copy(), np.zeros(4)
-    for g in GRADS:
+    for g, l2 in zip(GRADS, l2s):
+        g = g + l2 * p
         v = mu * v + g
         p = p - lr * (g + mu * v if nesterov else v)
     return p
 
 
-def ref_adam(lrs, b1=0.9, b2=0.999, eps=1e-8, grads=GRADS):
+def ref_adam(lrs, b1=0.9, b2=0.999, eps=1e-8, grads=GRADS, l2s=(0.0, 0.0, 0.0)):
     p, m, v = P0.copy(), np.zeros(4), np.zeros(4)
-    for t, (g, lr) in enumerate(zip(grads, lrs), start=1):
+    for t, (g, lr, l2) in enumerate(zip(grads, lrs, l2s), start=1):
+        g = g + l2 * p
         m = b1 * m + (1 - b1) * g
         v = b2 * v + (1 - b2) * g**2
         m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
@@ -95,6 +99,59 @@ def test_lr_change_keeps_state():
     opt = SGD(0.1, momentum=0.9)
     p = run(opt, lrs=[0.1, 0.1, 0.1])
     assert np.allclose(p, ref_sgd(0.1, 0.9)) and np.any(opt.state[0]["v"])
+
+
+@pytest.mark.parametrize("make", [lambda l2: SGD(0.1, momentum=0.9, l2=l2), lambda l2: Adam(0.01, l2=l2)],
+                         ids=["momentum", "adam"])
+def test_l2_change_on_a_live_optimizer_keeps_its_state(make):
+    opt, p, g = make(0.0), P0.copy(), np.zeros(4)
+    for k in range(2):
+        g[...] = GRADS[k]
+        opt.step([(p, g)])
+    buffers = {k: v for k, v in opt.state[0].items() if isinstance(v, np.ndarray)}
+    twin, q = make(0.05), p.copy()  # had l2 = 0.05 all along, given the same state from here on
+    twin.state = copy.deepcopy(opt.state)
+    opt.l2 = 0.05
+    g[...] = GRADS[2]
+    opt.step([(p, g)])
+    twin.step([(q, g)])
+    assert all(opt.state[0][k] is v for k, v in buffers.items())  # the same moment buffers, updated
+    np.testing.assert_array_equal(p, q)
+    ref = ref_sgd(0.1, 0.9, l2s=[0, 0, 0.05]) if isinstance(opt, SGD) else ref_adam([0.01] * 3, l2s=[0, 0, 0.05])
+    assert np.allclose(p, ref) and not np.allclose(p, run(make(0.0)))
+
+
+def test_l1_change_on_a_live_optimizer_is_read_next_step():
+    opt, p = SGD(0.1), np.array([1.0, -2.0])
+    opt.step([(p, np.zeros(2))])
+    assert np.array_equal(p, [1.0, -2.0])
+    opt.l1 = 0.5
+    opt.step([(p, np.zeros(2))])
+    assert np.allclose(p, [1.0 - 0.05, -2.0 + 0.05])
+
+
+def test_new_shape_restarts_adams_step_count_with_its_moments():
+    """Bias correction must restart too: a fresh entry's first Adam step moves each weight by ~lr."""
+    opt = Adam(0.01)
+    run(opt)  # three steps on a 4-vector
+    q, h = np.array([1.0, 2.0, 3.0]), np.array([0.3, -1e-3, 20.0])
+    fresh_q = q.copy()
+    opt.step([(q, h)])  # a different model: shape (3,)
+    Adam(0.01).step([(fresh_q, h)])
+    np.testing.assert_allclose(q, fresh_q, rtol=0, atol=1e-15)
+    assert np.allclose(np.abs(q - [1.0, 2.0, 3.0]), 0.01, rtol=1e-3)
+
+
+def test_reset_and_switch_optimizer():
+    opt = Adam(0.02, l1=0.1, l2=0.3)
+    run(opt)
+    opt.reset()
+    assert np.allclose(run(opt), run(Adam(0.02, l1=0.1, l2=0.3)))
+    other = switch_optimizer(opt, "nesterov")
+    assert isinstance(other, SGD) and other.nesterov and other.momentum == 0.9
+    assert (other.lr, other.l1, other.l2) == (0.02, 0.1, 0.3) and other.state == []
+    rms = switch_optimizer(other, "rmsprop", lr=0.5, rho=0.8)
+    assert isinstance(rms, RMSProp) and (rms.lr, rms.rho, rms.l2) == (0.5, 0.8, 0.3)
 
 
 def test_l2_and_l1_apply_to_decayed_entries_only():

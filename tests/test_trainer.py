@@ -41,8 +41,8 @@ def test_learns_xor_and_records_history():
         tr.evaluate()
     assert tr.state == "ok" and tr.steps == 100 * 15
     assert tr.metrics["train_loss"] < first["train_loss"] / 3 and tr.metrics["test_acc"] >= 0.9
-    assert set(tr.history) == set(HISTORY_KEYS) and len(tr.history["step"]) == 5
-    assert tr.history["step"] == [0, 375, 750, 1125, 1500] and tr.history["epoch"][-1] == 100.0
+    assert tr.history.keys() == HISTORY_KEYS and len(tr.history) == 5
+    assert list(tr.history["step"]) == [0, 375, 750, 1125, 1500] and tr.history.last("epoch") == 100.0
     assert math.isfinite(tr.last_loss)
 
 
@@ -75,11 +75,11 @@ def test_same_seed_same_history_different_seed_differs():
         for _ in range(3):
             tr.step(40)
             tr.evaluate()
-        return tr.history, tr.model.flat_params.copy()
+        return tr.history.arrays(), tr.model.flat_params.copy()
 
     (h1, w1), (h2, w2), (h3, _) = history(1), history(1), history(2)
-    assert h1 == h2 and np.array_equal(w1, w2)
-    assert h1["train_loss"] != h3["train_loss"]
+    assert all(np.array_equal(h1[k], h2[k], equal_nan=True) for k in HISTORY_KEYS) and np.array_equal(w1, w2)
+    assert not np.array_equal(h1["train_loss"], h3["train_loss"])
 
 
 def test_huge_lr_diverges_as_a_state():
@@ -92,9 +92,62 @@ def test_huge_lr_diverges_as_a_state():
     assert "at step" in tr.diverged_reason and ("NaN" in tr.diverged_reason or "infinite" in tr.diverged_reason)
     steps = tr.steps
     assert tr.step(10) == 0 and tr.steps == steps
-    n_history = len(tr.history["step"])
+    n_history = len(tr.history)
     tr.evaluate()  # still answers, but records nothing
-    assert len(tr.history["step"]) == n_history
+    assert len(tr.history) == n_history
+
+
+def tiny_regression(lr, l2=0.0, tanh=False):
+    x = np.linspace(-1, 1, 40, dtype=np.float32)[:, None]
+    model = Sequential([Dense(1, 1, rng=0)] + ([Tanh()] if tanh else []))
+    return Trainer(model, get_loss("mse"), SGD(lr, l2=l2), x, 3 * x[:, 0] + 1, batch_size=8, task="regression")
+
+
+def one_at_a_time(tr):
+    while tr.step(1):
+        pass
+    return tr
+
+
+@pytest.mark.parametrize("kw,first", [
+    ({"lr": 2.2}, "loss became infinite"),  # just over the stable rate: the loss overflows first
+    ({"lr": 1.0, "l2": 3.0, "tanh": True}, "weights became"),  # tanh keeps the loss finite as the weights overflow
+])
+def test_divergence_mid_chunk_is_reported_at_its_step(kw, first):
+    chunked, single = tiny_regression(**kw), one_at_a_time(tiny_regression(**kw))
+    done = chunked.step(1000)
+    assert chunked.state == single.state == "diverged" and first in single.diverged_reason
+    assert 100 < single.steps < 900  # mid-chunk
+    assert done == chunked.steps == single.steps and chunked.diverged_reason == single.diverged_reason
+    assert f"at step {single.steps}" in single.diverged_reason
+    assert chunked.examples_seen == single.examples_seen and chunked.epoch == single.epoch
+    assert math.isfinite(single.last_loss) and chunked.last_loss == single.last_loss  # the last finite loss
+    assert chunked.step(5) == 0 and chunked.steps == single.steps
+
+
+def test_one_host_read_per_chunk(monkeypatch):
+    """Losses stay on the device: step(n) reads them back once per CHECK_EVERY steps, not once per step."""
+    import engine.trainer as trainer_module
+
+    tr, reads, real = tiny_regression(0.1), [], backend.to_host
+    monkeypatch.setattr(trainer_module.backend, "to_host", lambda a: reads.append(np.shape(a)) or real(a))
+    every = trainer_module.CHECK_EVERY
+    assert tr.step(2 * every + 5) == tr.steps == 2 * every + 5 and tr.state == "ok"
+    assert reads == [(2, every), (2, every), (2, 5)]  # losses and weight probes, per chunk
+    assert math.isfinite(tr.last_loss) and tr.last_loss < 0.1
+
+
+def test_weights_probe_sees_every_parameter_group_live():
+    tr = make_trainer()
+    a, b = np.ones(3, np.float32), np.ones((2, 2), np.float32)[:, :1]  # b: a non-contiguous view
+    probe = tr._weights_probe([(a, a), (b, b)])
+    assert probe() == 0
+    b[1, 0] = np.inf
+    assert np.isnan(probe())
+    b[1, 0], a[0] = 1.0, np.nan
+    assert np.isnan(probe())
+    a[0] = -3e38  # huge but finite: nothing overflows
+    assert probe() == 0
 
 
 def test_non_finite_weights_are_divergence():
