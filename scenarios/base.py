@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import math
 import time
+from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any, ClassVar, Collection, NamedTuple
+
+import numpy as np
 
 from engine import backend
 from engine.optimizers import get_optimizer
 
+from .film import Film
 from .settings import Effect, Schema, Setting, SettingError
 from .views import Curves, Snapshot, Status, Weights
 
@@ -205,6 +210,64 @@ class Run:
         if self._last_eval_step != self.trainer.steps:
             self.trainer.evaluate()
             self._last_eval_step = self.trainer.steps
+            self.record_frame()
+
+    # -- time travel ------------------------------------------------------------
+    def record_frame(self) -> None:
+        """Add this moment to the film (a new network starts a new film)."""
+        t = self.trainer
+        film = getattr(self, "film", None)
+        if film is None or getattr(self, "_film_model", None) is not self.model:
+            weights = self.model.get_weights()
+            self.film, self._film_model = Film(sum(w.nbytes for w in weights)), self.model
+        if t.state == "ok":
+            self.film.capture(t.steps, t.examples_seen, self.model.get_weights(), self.state_arrays())
+
+    @contextmanager
+    def shown_at(self, step: int):
+        """Inside: the model (and the scenario's extra state) as they were at the film's frame for ``step``."""
+        frame = self.film.at(step)
+        now_w, now_extra = self.model.get_weights(), self.state_arrays()
+        self.model.set_weights(frame.weights)
+        self.restore_arrays(frame.extra)
+        self._shown_step = frame.step
+        try:
+            yield frame
+        finally:
+            self._shown_step = None
+            self.model.set_weights(now_w)
+            self.restore_arrays(now_extra)
+
+    def drawn_step(self) -> int:
+        """The step the views show: now, or the past frame being drawn (a key for caches of views)."""
+        shown = getattr(self, "_shown_step", None)
+        return self.trainer.steps if shown is None else shown
+
+    def past_status(self, frame) -> Status:
+        """The status line for a past frame: its step and the metrics measured then."""
+        h = self.trainer.history
+        steps = h["step"]
+        i = int(np.searchsorted(steps, frame.step, side="right")) - 1 if len(h) else -1
+        at = {k: (float(h[k][i]) if i >= 0 else math.nan) for k in ("train_loss", "test_loss", "train_acc", "test_acc")}
+        epoch = frame.examples_seen / max(1, self.trainer.n_train)
+        return replace(self.status(False), state="paused", step=frame.step, epoch=epoch,
+                       examples_seen=frame.examples_seen, past=frame.step,
+                       message=f"the past: step {frame.step:,} of {self.trainer.steps:,}. "
+                               f"ctrl+r trains on from here, . goes forward, space returns to now", **at)
+
+    def resume_from(self, step: int) -> str:
+        """Go back to the film's frame for ``step`` for good: its weights, its counters; what came after is dropped."""
+        frame = self.film.at(step)
+        self.model.set_weights(frame.weights)
+        self.restore_arrays(frame.extra)
+        t = self.trainer
+        t.steps, t.examples_seen, t.state, t.diverged_reason = frame.step, frame.examples_seen, "ok", ""
+        t.history.truncate_after(frame.step)
+        t.optimizer = self.make_optimizer()  # moments belonged to the future that was dropped
+        self.film.truncate_after(frame.step)
+        self._last_eval_step = frame.step
+        self.notice = f"resumed from step {frame.step:,}: change a setting and train on from here"
+        return self.notice
 
     def measure_rate(self) -> float:
         """Steps per second since the last call (the app calls it once per frame); 0 after a rebuild."""
@@ -238,10 +301,17 @@ class Run:
         """The latest measured losses and accuracies (what ``nnplay train`` reports)."""
         return self.status().metrics()
 
-    def snapshot(self, visible: Collection[str] | None = None, playing: bool = False) -> Snapshot:
-        """The status and the views of the panes in ``visible`` (all of ``panes`` when None)."""
+    def snapshot(self, visible: Collection[str] | None = None, playing: bool = False,
+                 at: int | None = None) -> Snapshot:
+        """The status and the views of the panes in ``visible`` (all of ``panes`` when None).
+
+        ``at``: draw the film's frame for that step instead of now (learning curves stay whole).
+        """
         names = self.panes if visible is None else [p for p in self.panes if p in visible]
-        return Snapshot(self.status(playing), {n: self.view(n) for n in names})
+        if at is None or not len(self.film):
+            return Snapshot(self.status(playing), {n: self.view(n) for n in names})
+        with self.shown_at(at) as frame:
+            return Snapshot(self.past_status(frame), {n: self.view(n) for n in names})
 
     def view(self, name: str):
         return getattr(self, f"view_{name}")()

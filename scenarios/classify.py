@@ -239,9 +239,9 @@ class ClassifyRun(LayerEdits, Run):
         if self.task == "regression":
             return Confusion(None)
         step, m = self._confusion
-        if step != self.trainer.steps:  # once per step at most, not per frame
+        if step != self.drawn_step():  # once per step at most, not per frame
             m = self.confusion()
-            self._confusion = (self.trainer.steps, m)
+            self._confusion = (self.drawn_step(), m)
         return Confusion(m, tuple(str(i) for i in range(len(m))))
 
     def space_axes(self) -> tuple[int, int, int] | None:

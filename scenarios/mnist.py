@@ -293,7 +293,7 @@ class MnistRun(Run):
     # -- snapshot ----------------------------------------------------------------
     def _cached(self, slot: str, make, *deps, every_step: bool = True):
         """``make()``, recomputed only when ``deps``, the model or (``every_step``) the step count changed."""
-        key = (deps, self.trainer.steps if every_step else None, id(self.model))
+        key = (deps, self.drawn_step() if every_step else None, id(self.model))
         if slot not in self._cache or self._cache[slot][0] != key:
             self._cache[slot] = (key, make())
         return self._cache[slot][1]
@@ -364,7 +364,7 @@ class MnistRun(Run):
 
     def view_confusion(self) -> Confusion:
         # Once per evaluation, like the accuracy it explains: 1,000 images is too many for every frame.
-        m = self._cached("confusion", self.confusion, self._last_eval_step, every_step=False)
+        m = self._cached("confusion", self.confusion, self._last_eval_step, self.drawn_step(), every_step=False)
         return Confusion(m, CLASS_NAMES)
 
     def view_draw(self) -> Drawing:

@@ -209,3 +209,4 @@ def read_state(run, path: Path) -> None:
     run.restore_arrays({k[6:]: v for k, v in arrays.items() if k.startswith("extra.")})
     run._last_eval_step = t.steps
     t.metrics = {k: float(t.history.last(k)) for k in t.history.keys()}
+    run.record_frame()

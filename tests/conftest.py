@@ -32,3 +32,17 @@ def make_app(scenario="classify", values=None, seed=0, **kw):
     from tui.app import NNPlayApp
 
     return NNPlayApp(scenarios.get(scenario), values, seed, autoplay=False, threaded=False, **kw)
+
+
+STATES = REPO / "screenshots" / "states"
+
+
+def state_app(name, ascii=False):
+    """An app reopened from a committed state (tools/make_states.py): the same picture on every CPU."""
+    import scenarios
+    from scenarios.preset import load_preset, open_run
+    from tui.app import NNPlayApp
+
+    preset = load_preset(STATES / f"{name}.toml", scenarios.schemas())
+    run = open_run(scenarios.get(preset.scenario), preset)
+    return NNPlayApp(run=run, ascii=ascii, autoplay=False, threaded=False)

@@ -242,3 +242,20 @@ async def test_mouse_click_selects_a_neuron():
         await pilot.pause()
         assert app.scenario.selected == (1, 0)
         assert app.snap.view("field").title == "layer 1 neuron 1"
+
+
+@pytest.mark.parametrize("scenario", ["classify", "gates", "regress", "mnist"])
+async def test_ascii_mode_draws_only_ascii(scenario):
+    """--ascii: every pane, title, caption and the help screen reach the terminal as ASCII."""
+    import html
+    import re
+
+    values = {"data": "subset"} if scenario == "mnist" else None
+    app = make_app(scenario, values, ascii=True)
+    async with app.run_test(size=SIZE) as pilot:
+        app.advance(30)
+        for key in ("p", "question_mark"):
+            await pilot.press(key)
+            await pilot.pause()
+            text = html.unescape(re.sub(r"<[^>]+>", "", app.export_screenshot())).replace("\xa0", " ")
+            assert {c for c in text if ord(c) > 127} == set(), key

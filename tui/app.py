@@ -22,6 +22,7 @@ from engine.errors import NNPlayError
 from scenarios.views import Snapshot
 
 from . import errorlog, palette
+from .asciify import AsciiFilter
 from .commands import RunCommands
 from .controls import ControlsPane, Notice
 from .download import DownloadActions
@@ -33,8 +34,10 @@ from .screens import HelpScreen
 from .widgets.status import StatusLine
 
 MIN_WIDTH, MIN_HEIGHT = 60, 18
+NARROW_WIDTH, WIDE_WIDTH = 100, 160  # below: narrow side columns; from: roomier ones
 SWITCH_INTERVAL = 0.02
 DEFAULT_LIVE_INTERVAL = 0.25  # seconds between redraws of a pane while training (panes may override)
+ASCII_FILTER = AsciiFilter()
 HIDDEN_SYSTEM_COMMANDS = ("Keys", "Screenshot")  # ours do these (help screen, SVG into nnplay-screenshots/)
 
 
@@ -58,6 +61,10 @@ class NNPlayApp(TrainingDriver, FileActions, DownloadActions, App):
         Binding("p", "next_tab", "Next tab", show=False),
         Binding("q", "quit", "Quit"),
         Binding("escape", "blur", "Leave the focused pane", show=False),
+        Binding("backslash", "toggle_settings", "Hide/show the settings column", show=False),
+        Binding("comma", "film(-1)", "Back in time (the run's film)", show=False),
+        Binding("full_stop", "film(1)", "Forward in time; past the newest frame: now", show=False),
+        Binding("ctrl+r", "resume", "Train on from the past frame shown", show=False),
     ]
 
     def __init__(self, run_cls=None, values=None, seed: int = 0, *, run=None, ascii: bool = False,
@@ -73,6 +80,7 @@ class NNPlayApp(TrainingDriver, FileActions, DownloadActions, App):
         self.snap: Snapshot | None = None
         self._drawn_at: dict[str, float] = {}
         self._reported: set[str] = set()
+        self.past_step: int | None = None  # the film's frame on screen, or None for now
         self._run_said = None
         # reset / regenerate mean slightly different things per scenario: say what they do here
         self.key_help = [(display(b.key), f"{b.description}: {self.scenario.actions[b.action]}" if b.action in self.scenario.actions
@@ -113,6 +121,10 @@ class NNPlayApp(TrainingDriver, FileActions, DownloadActions, App):
         if hasattr(self.scenario, "download_data"):
             yield "Download full MNIST", "Fetch the 60k/10k set into the user cache (SHA-256 checked)", self.action_download
             yield "Cancel download", "Stop a running download; only verified files are kept", self.action_cancel_download
+
+    def get_line_filters(self):
+        filters = super().get_line_filters()
+        return [*filters, ASCII_FILTER] if self.ascii else filters
 
     def get_system_commands(self, screen):
         for cmd in super().get_system_commands(screen):
@@ -174,6 +186,9 @@ class NNPlayApp(TrainingDriver, FileActions, DownloadActions, App):
         notice.update(f"terminal too small: {w}×{h}, need {MIN_WIDTH}×{MIN_HEIGHT}" if small else "")
         notice.display = small
         body.display = not small
+        # The picture gets the room: the side columns narrow on small terminals (see app.tcss).
+        self.screen.set_class(w < NARROW_WIDTH, "narrow")
+        self.screen.set_class(w >= WIDE_WIDTH, "wide")
 
     # -- which views to compute -------------------------------------------------
     def _pane_widgets(self):
@@ -200,7 +215,7 @@ class NNPlayApp(TrainingDriver, FileActions, DownloadActions, App):
         """Take a snapshot now (UI thread) and draw every visible pane; re-lay out if the panes changed."""
         try:
             with self.ui_lock():
-                snap = self.scenario.snapshot(self.visible_views(), playing=self.playing)
+                snap = self.scenario.snapshot(self.visible_views(), playing=self.playing, at=self.past_step)
         except Exception as exc:
             self.report_error(exc, "drawing")
             return
@@ -284,6 +299,54 @@ class NNPlayApp(TrainingDriver, FileActions, DownloadActions, App):
 
     def action_regenerate(self) -> None:
         self._change(self.scenario.action, "regenerate")
+
+    # -- time travel ---------------------------------------------------------------
+    def show_past(self, step: int | None) -> None:
+        """Draw the film's frame for ``step`` (None: now); looking back pauses training."""
+        if step is not None and self.playing:
+            self.playing = False
+        self.past_step = step
+        self.refresh_snapshot()
+
+    def action_film(self, direction: int) -> None:
+        """``,`` one frame back in the run's film, ``.`` one forward (past the newest: now)."""
+        film, now = self.scenario.film, self.scenario.trainer.steps
+        if self.past_step is None:
+            if direction > 0:
+                self.say("this is now: , goes back in time")
+                return
+            frame = film.at(now)
+            if frame is not None and frame.step >= now:
+                frame = film.neighbour(frame.step, -1)
+            if frame is None or frame.step >= now:
+                self.say("no earlier frame yet: train a little first")
+                return
+        else:
+            frame = film.neighbour(self.past_step, direction)
+            if frame is None or frame.step >= now:
+                self.show_past(None)
+                self.say("back to now")
+                return
+            if frame.step == self.past_step:
+                self.say("this is the oldest frame the film keeps")
+                return
+        self.show_past(frame.step)
+
+    def action_resume(self) -> None:
+        if self.past_step is None:
+            self.say(", goes back in time first; ctrl+r then trains on from the frame shown")
+            return
+        step, self.past_step = self.past_step, None
+        self._change(self.scenario.resume_from, step)
+
+    def on_loss_plot_cursor_moved(self, message) -> None:
+        step = getattr(message, "step", None)
+        self.show_past(None if step is None or step >= self.scenario.trainer.steps else step)
+
+    def action_toggle_settings(self) -> None:
+        controls = self.query_one(ControlsPane)
+        controls.display = not controls.display
+        self.say("settings column shown" if controls.display else "settings column hidden: \\ shows it again")
 
     def action_blur(self) -> None:
         self.set_focus(None)

@@ -115,6 +115,11 @@ class TrainingDriver:
         self.report_error(message.error, "training")
 
     def action_toggle_play(self) -> None:
+        if getattr(self, "past_step", None) is not None:  # looking back: space returns to now first
+            self.past_step = None
+            self.refresh_snapshot()
+            self.say("back to now: space trains on")
+            return
         if self.scenario.diverged and not self.playing:
             self.say("training diverged: lower the learning rate (-) and reset the weights (w)", "warning")
             return
@@ -124,6 +129,7 @@ class TrainingDriver:
         self.refresh_snapshot()  # every pane at once, including those throttled while training
 
     def action_step(self) -> None:
+        self.past_step = None
         if self.playing:
             self.say("training is running: space pauses it, then s steps one at a time", "warning")
             return

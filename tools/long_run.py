@@ -1,0 +1,64 @@
+"""Does a long run stay fast and flat? Train the default scenario inside the app and watch.
+
+    uv run python tools/long_run.py [MINUTES] [SCENARIO]      # default: 30 minutes, classify
+
+The app runs headless at 120x40 with its real training worker and drawing (the
+compositor renders every frame; only the terminal output is discarded). Each
+minute it prints steps/s over that minute, resident memory (RSS) and the
+history's size; at the end, the last minute's rate as a ratio of the first and
+the memory growth.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from pathlib import Path
+
+from threadpoolctl import threadpool_limits
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def main(minutes: float, scenario: str) -> dict:
+    import scenarios
+    from tui.app import NNPlayApp
+
+    app = NNPlayApp(scenarios.get(scenario), None, 0, autoplay=True, threaded=True)
+    rows = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        t0 = time.perf_counter()
+        last_t, last_steps = t0, app.scenario.trainer.steps
+        for minute in range(1, int(minutes) + 1):
+            while time.perf_counter() - t0 < 60 * minute:
+                await asyncio.sleep(0.5)
+            now, steps = time.perf_counter(), app.scenario.trainer.steps
+            row = {"minute": minute, "steps_per_s": (steps - last_steps) / (now - last_t), "rss_mb": rss_mb(),
+                   "history_rows": len(app.scenario.trainer.history), "steps": steps}
+            rows.append(row)
+            print(json.dumps({k: round(v, 1) if isinstance(v, float) else v for k, v in row.items()}), flush=True)
+            last_t, last_steps = now, steps
+        app.playing = False
+    first, last = rows[0], rows[-1]
+    summary = {"minutes": len(rows), "first_minute_steps_per_s": round(first["steps_per_s"]),
+               "last_minute_steps_per_s": round(last["steps_per_s"]),
+               "ratio_last_to_first": round(last["steps_per_s"] / first["steps_per_s"], 3),
+               "rss_first_mb": round(first["rss_mb"], 1), "rss_last_mb": round(last["rss_mb"], 1),
+               "rss_growth_mb": round(last["rss_mb"] - first["rss_mb"], 1)}
+    print(json.dumps(summary), flush=True)
+    return summary
+
+
+if __name__ == "__main__":
+    with threadpool_limits(1):
+        asyncio.run(main(float(sys.argv[1]) if len(sys.argv) > 1 else 30, sys.argv[2] if len(sys.argv) > 2 else "classify"))
