@@ -16,6 +16,7 @@ from engine.trainer import Trainer
 from .base import KeyAction, Run
 from .common import batch_setting, lr_setting, optimizer_setting, regularization_settings, speed_setting
 from .network import HIDDEN_ACTIVATIONS, LayerEdits, build_mlp, network_view, neuron_outputs
+from .stopping import until_setting
 from .settings import BATCH_LADDER, Effect, Schema, Setting, SettingError
 from .views import Confusion, Field, HiddenSpace, Points
 
@@ -49,6 +50,7 @@ SCHEMA = Schema(
                 hi=MAX_LAYERS, keys=("l", "L")),
         Setting("space_pair", int, 0, "which pair of its neurons are the axes (cycles)", Effect.LIVE, lo=0,
                 hi=MAX_NEURONS ** 2, keys=("e", "E")),
+        until_setting(),
         speed_setting(),
     ),
     scenario="classify",

@@ -35,6 +35,7 @@ from engine.trainer import Trainer
 from .base import KeyAction, Run
 from .common import batch_setting, lr_setting, optimizer_setting, speed_setting
 from .network import HIDDEN_ACTIVATIONS, LayerEdits, build_mlp, network_view, neuron_outputs
+from .stopping import until_setting
 from .settings import Effect, Schema, Setting, SettingError
 from .views import CurveFit, Field, Landscape
 
@@ -72,6 +73,7 @@ SCHEMA = Schema(
                 keys=("u",)),
         Setting("neuron_layer", int, 1, "hidden layer whose neurons are drawn (1 = first)", Effect.LIVE, lo=1,
                 hi=MAX_LAYERS, keys=("l", "L")),
+        until_setting(),
         speed_setting(),
     ),
     scenario="regress",
