@@ -17,8 +17,8 @@ from .base import KeyAction, Run
 from .common import batch_setting, lr_setting, optimizer_setting, regularization_settings, speed_setting
 from .network import (BOUNDED, LayerEdits, activation_setting, build_mlp, layer_activations, network_view,
                       neuron_outputs)
-from .stopping import until_setting
 from .settings import BATCH_LADDER, Effect, Schema, Setting, SettingError
+from .stopping import until_setting
 from .views import Confusion, Field, HiddenSpace, Points
 
 DATASETS = playground.CLASSIFICATION + playground.MULTICLASS + playground.REGRESSION + ("csv",)

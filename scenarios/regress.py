@@ -35,8 +35,8 @@ from engine.trainer import Trainer
 from .base import KeyAction, Run
 from .common import batch_setting, lr_setting, optimizer_setting, speed_setting
 from .network import LayerEdits, activation_setting, build_mlp, network_view, neuron_outputs
-from .stopping import until_setting
 from .settings import Effect, Schema, Setting, SettingError
+from .stopping import until_setting
 from .views import CurveFit, Field, Landscape
 
 MODES = ("curve", "line")
