@@ -22,6 +22,7 @@ from engine.optimizers import get_optimizer
 
 from .film import Film
 from .settings import Effect, Schema, Setting, SettingError
+from .stopping import Condition, first_met, parse_conditions, steps_left
 from .views import Curves, Snapshot, Status, Weights
 
 HISTORY_POINTS = 512  # at most this many evaluations go into a learning-curve view, however long the run
@@ -267,6 +268,36 @@ class Run:
         self.film.truncate_after(frame.step)
         self._last_eval_step = frame.step
         self.notice = f"resumed from step {frame.step:,}: change a setting and train on from here"
+        return self.notice
+
+    def stop_conditions(self) -> tuple[Condition, ...]:
+        """The ``until`` setting's conditions (none for a scenario without it)."""
+        return parse_conditions(self.values.get("until", ""))
+
+    def stop_reached(self, conditions=None, ignore=()) -> str | None:
+        """The first stop condition met now (its text, e.g. ``test_acc>=0.95``), or None.
+
+        ``conditions``: Condition objects or strings (default: the ``until``
+        setting's); ``ignore``: texts of conditions not to report (those already
+        met when the app started playing).
+        """
+        conds = self.stop_conditions() if conditions is None else parse_conditions(
+            [c.text if isinstance(c, Condition) else c for c in conditions])
+        conds = [c for c in conds if c.text not in ignore]
+        if not conds:
+            return None
+        hit = first_met(conds, self.status())
+        return hit.text if hit else None
+
+    def steps_to_stop(self, conditions=None) -> int | None:
+        """Steps to the nearest ``step=N``/``epoch=N`` condition not reached yet (None: none ahead)."""
+        conds = self.stop_conditions() if conditions is None else parse_conditions(
+            [c.text if isinstance(c, Condition) else c for c in conditions])
+        return steps_left(conds, self.trainer)
+
+    def stop_notice(self, text: str) -> str:
+        """Set and return the notice for a condition that stopped the run."""
+        self.notice = f"stopped: {text} reached at step {self.trainer.steps}"
         return self.notice
 
     def measure_rate(self) -> float:

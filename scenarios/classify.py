@@ -15,8 +15,10 @@ from engine.trainer import Trainer
 
 from .base import KeyAction, Run
 from .common import batch_setting, lr_setting, optimizer_setting, regularization_settings, speed_setting
-from .network import HIDDEN_ACTIVATIONS, LayerEdits, build_mlp, network_view, neuron_outputs
+from .network import (BOUNDED, LayerEdits, activation_setting, build_mlp, layer_activations, network_view,
+                      neuron_outputs)
 from .settings import BATCH_LADDER, Effect, Schema, Setting, SettingError
+from .stopping import until_setting
 from .views import Confusion, Field, HiddenSpace, Points
 
 DATASETS = playground.CLASSIFICATION + playground.MULTICLASS + playground.REGRESSION + ("csv",)
@@ -37,7 +39,7 @@ SCHEMA = Schema(
                 hi=0.9, keys=("t", "T")),
         Setting("features", tuple, ("x1", "x2"), "input features", items=feats.NAMES, min_len=1, max_len=7),
         Setting("layers", tuple, (4, 2), "hidden layer sizes", item=int, lo=1, hi=MAX_NEURONS, max_len=MAX_LAYERS),
-        Setting("activation", str, "tanh", "hidden activation", values=HIDDEN_ACTIVATIONS, keys=("a", "A")),
+        activation_setting("tanh", MAX_LAYERS),
         Setting("loss", str, "mse", "loss: squared error or cross-entropy", values=("mse", "ce"), keys=("c",)),
         lr_setting(0.03),
         batch_setting(10, 256, BATCH_LADDER[:10]),
@@ -49,6 +51,7 @@ SCHEMA = Schema(
                 hi=MAX_LAYERS, keys=("l", "L")),
         Setting("space_pair", int, 0, "which pair of its neurons are the axes (cycles)", Effect.LIVE, lo=0,
                 hi=MAX_NEURONS ** 2, keys=("e", "E")),
+        until_setting(),
         speed_setting(),
     ),
     scenario="classify",
@@ -263,8 +266,10 @@ class ClassifyRun(LayerEdits, Run):
         li, i, j = axes
         hid_grid = neuron_outputs(self.model, self.space_in)[li][:, [i, j]]
         hid_pts = neuron_outputs(self.model, self.train_in)[li][:, [i, j]]
-        if self.values["activation"] in ("tanh", "sigmoid"):
-            lim = (-1.05, 1.05) if self.values["activation"] == "tanh" else (-0.05, 1.05)
+        act = layer_activations(self.values["activation"], len(self.values["layers"]))[li]
+        if act in BOUNDED:  # the layer's own activation: its whole range, so the picture keeps still
+            lo, hi = BOUNDED[act]
+            lim = (lo - 0.05, hi + 0.05)
         else:  # unbounded: fit the points and the grid
             both = np.concatenate([hid_grid, hid_pts])
             both = both[np.isfinite(both).all(axis=1)]

@@ -8,18 +8,62 @@ from engine import backend
 from engine.layers import Dense, activation
 from engine.model import Sequential
 
+from .settings import Setting, SettingError
 from .views import Network
 
-HIDDEN_ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")
+# What the hidden-activation keys cycle through (a / A), in this order: tanh's neighbours stay relu and linear.
+HIDDEN_ACTIVATIONS = ("tanh", "relu", "elu", "leaky_relu", "softplus", "silu", "gelu", "gelu_tanh", "sine",
+                      "sigmoid", "linear")
+BOUNDED = {"tanh": (-1.0, 1.0), "sine": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}  # output ranges of the bounded ones
 
 
-def build_mlp(n_in: int, hidden: tuple[int, ...], n_out: int, act: str, out_act: str | None, init: str, seed: int) -> Sequential:
-    """Dense layers each followed by its activation; ``out_act=None`` leaves raw outputs (logits)."""
+def layer_activations(act, n_layers: int) -> tuple[str, ...]:
+    """One activation per hidden layer from ``"tanh"``, ``"tanh,relu"`` or a tuple; a short list repeats its last."""
+    names = [a.strip() for a in (act.split(",") if isinstance(act, str) else act) if a.strip()] or ["tanh"]
+    return tuple(names[min(i, len(names) - 1)] for i in range(n_layers))
+
+
+class ActivationSetting(Setting):
+    """A str setting: one hidden activation for every layer, or a comma list, one per hidden layer.
+
+    ``values`` are the single names the keys cycle through (and the palette offers);
+    parsing accepts any comma list of them and normalises it (``"Tanh, relu"`` → ``"tanh,relu"``).
+    """
+
+    def allowed(self) -> str:
+        return f"one of {', '.join(self.values)}, or a comma list of them, one per hidden layer"
+
+    def parse(self, raw):
+        items = raw if isinstance(raw, (list, tuple)) else str(raw).split(",")
+        names = [str(a).strip().lower() for a in items]
+        if not names or any(n not in self.values for n in names) or (self.max_len and len(names) > self.max_len):
+            shown = ",".join(map(str, raw)) if isinstance(raw, (list, tuple)) else str(raw)
+            raise SettingError(f"bad value {shown!r} for {self.name}: expected {self.allowed()}")
+        return ",".join(names)
+
+    def nudge(self, value, direction, values=None):
+        """The keys set one activation for every layer: the one after (or before) the first layer's."""
+        first = str(value).split(",")[0]
+        return super().nudge(first if first in self.values else value, direction, values)
+
+
+def activation_setting(default: str = "tanh", max_layers: int | None = None) -> Setting:
+    return ActivationSetting("activation", str, default,
+                             "hidden activation, or one per hidden layer (e.g. tanh,relu,sine)",
+                             values=HIDDEN_ACTIVATIONS, keys=("a", "A"), max_len=max_layers)
+
+
+def build_mlp(n_in: int, hidden: tuple[int, ...], n_out: int, act, out_act: str | None, init: str, seed: int) -> Sequential:
+    """Dense layers each followed by its activation; ``out_act=None`` leaves raw outputs (logits).
+
+    ``act``: one activation name for every hidden layer, or one per layer (a tuple or
+    a comma list; a short list repeats its last entry).
+    """
     rng = np.random.default_rng(seed)
     layers = []
     sizes = (n_in, *hidden)
-    for a, b in zip(sizes, sizes[1:]):
-        layers += [Dense(a, b, init=init, rng=rng), activation(act)]
+    for (a, b), name in zip(zip(sizes, sizes[1:]), layer_activations(act, len(hidden))):
+        layers += [Dense(a, b, init=init, rng=rng), activation(name)]
     layers.append(Dense(sizes[-1], n_out, init=init, rng=rng))
     if out_act is not None:
         layers.append(activation(out_act))
@@ -50,9 +94,9 @@ def neuron_outputs(model: Sequential, x) -> list[np.ndarray]:
 
 
 def network_view(model: Sequential, input_names, act, thumbs_in, thumbs_layers, selected=None) -> Network:
-    """``act``: one hidden activation name, or one per hidden layer."""
+    """``act``: one hidden activation name, or one per hidden layer (a tuple or a comma list)."""
     dense = dense_layers(model)
-    acts = (act,) * (len(dense) - 1) if isinstance(act, str) else tuple(act)
+    acts = layer_activations(act, len(dense) - 1)
     return Network(
         input_names=tuple(input_names),
         layer_sizes=(dense[0].params["W"].shape[0], *(d.params["W"].shape[1] for d in dense)),

@@ -34,8 +34,9 @@ from engine.trainer import Trainer
 
 from .base import KeyAction, Run
 from .common import batch_setting, lr_setting, optimizer_setting, speed_setting
-from .network import HIDDEN_ACTIVATIONS, LayerEdits, build_mlp, network_view, neuron_outputs
+from .network import LayerEdits, activation_setting, build_mlp, network_view, neuron_outputs
 from .settings import Effect, Schema, Setting, SettingError
+from .stopping import until_setting
 from .views import CurveFit, Field, Landscape
 
 MODES = ("curve", "line")
@@ -64,7 +65,7 @@ SCHEMA = Schema(
                 keys=("i", "I")),
         Setting("layers", tuple, (8, 8), "hidden layer sizes (curve mode)", item=int, lo=1, hi=MAX_NEURONS,
                 max_len=MAX_LAYERS),
-        Setting("activation", str, "tanh", "hidden activation", values=HIDDEN_ACTIVATIONS, keys=("a", "A")),
+        activation_setting("tanh", MAX_LAYERS),
         lr_setting(0.1),
         batch_setting(10, MAX_POINTS),
         optimizer_setting("sgd"),
@@ -72,6 +73,7 @@ SCHEMA = Schema(
                 keys=("u",)),
         Setting("neuron_layer", int, 1, "hidden layer whose neurons are drawn (1 = first)", Effect.LIVE, lo=1,
                 hi=MAX_LAYERS, keys=("l", "L")),
+        until_setting(),
         speed_setting(),
     ),
     scenario="regress",

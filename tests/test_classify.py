@@ -151,3 +151,81 @@ def test_loss_setting_says_it_does_not_apply_to_three_classes():
     run = ClassifyRun({"dataset": "spiral3"}, seed=0)
     assert "always train with softmax cross-entropy" in run.set("loss", "ce")
     assert run.output_spec()[2] == "softmax_ce"
+
+
+def _layer_classes(model):
+    return [type(layer).__name__ for layer in model.layers]
+
+
+def test_per_layer_activations_build_the_right_layers():
+    run = ClassifyRun({"layers": "4,4,4", "activation": "Tanh, relu,sine"}, seed=0)
+    assert run.values["activation"] == "tanh,relu,sine"
+    assert _layer_classes(run.model) == ["Dense", "Tanh", "Dense", "ReLU", "Dense", "Sine", "Dense", "Tanh"]
+    assert run.view_network().activations == ("tanh", "relu", "sine", "out")
+    run.set("layers", "4,4,4,4")  # a list shorter than the layers repeats its last entry
+    assert _layer_classes(run.model)[1::2] == ["Tanh", "ReLU", "Sine", "Sine", "Tanh"]
+    run.set("activation", "relu")  # one name: every hidden layer
+    assert _layer_classes(run.model)[1::2] == ["ReLU"] * 4 + ["Tanh"]
+
+
+def test_activation_keys_cycle_one_activation_through_every_name():
+    from scenarios.network import HIDDEN_ACTIVATIONS
+
+    run = ClassifyRun(seed=0)
+    seen = [run.values["activation"]]
+    for _ in HIDDEN_ACTIVATIONS:
+        run.nudge("activation", 1)
+        seen.append(run.values["activation"])
+    assert seen[:-1] == list(HIDDEN_ACTIVATIONS) and seen[-1] == "tanh"
+    run.set("activation", "sine,relu")
+    run.nudge("activation", 1)  # from a list: the one after its first entry, for every layer
+    assert run.values["activation"] == "sigmoid"
+
+
+@pytest.mark.parametrize("bad", ["swish", "tanh,swish", "", "tanh," * 9 + "tanh"])
+def test_bad_activation_is_one_line(bad):
+    with pytest.raises(SettingError) as err:
+        ClassifyRun({"activation": bad}, seed=0)
+    assert "activation" in str(err.value) and "gelu_tanh" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_preset_with_an_activation_list_round_trips(tmp_path):
+    from scenarios.preset import load_preset, open_run, save_run
+
+    schemas = {"classify": ClassifyRun.schema}
+    run = ClassifyRun({"layers": "3,3", "activation": "elu,gelu"}, seed=4)
+    save_run(run, tmp_path / "p.toml")
+    assert 'activation = "elu,gelu"' in (tmp_path / "p.toml").read_text()
+    again = open_run(ClassifyRun, load_preset(tmp_path / "p.toml", schemas))
+    assert again.values["activation"] == "elu,gelu"
+    assert _layer_classes(again.model)[1::2] == ["ELU", "GELU", "Tanh"]
+    (tmp_path / "q.toml").write_text('scenario = "classify"\n[settings]\nactivation = ["silu", "leaky_relu"]\n')
+    q = open_run(ClassifyRun, load_preset(tmp_path / "q.toml", schemas))
+    assert q.values["activation"] == "silu,leaky_relu"
+    (tmp_path / "r.toml").write_text('scenario = "classify"\n[settings]\nactivation = "relu"\n')  # old presets keep working
+    assert open_run(ClassifyRun, load_preset(tmp_path / "r.toml", schemas)).values["activation"] == "relu"
+
+
+NEW_ACTIVATIONS = ("elu", "softplus", "silu", "gelu", "gelu_tanh", "leaky_relu", "sine")
+
+
+@pytest.mark.parametrize("act", NEW_ACTIVATIONS)
+def test_every_new_activation_trains_circle_without_nan(act):
+    run = ClassifyRun({"dataset": "circle", "activation": act}, seed=0)
+    before = run.metrics()["train_loss"]
+    assert run.step(200) == 200
+    m = run.metrics()
+    assert not run.diverged and all(np.isfinite(v) for v in m.values())
+    assert m["train_loss"] < before
+    assert all(np.isfinite(w).all() for w in run.model.get_weights())
+
+
+def test_hidden_space_limits_follow_the_shown_layers_activation():
+    run = ClassifyRun({"layers": "4,4", "activation": "relu,tanh"}, seed=0)
+    run.step(50)
+    assert run.view_space().lim != (-1.05, 1.05)  # layer 1 is relu: fitted to its outputs
+    run.set("space_layer", 2)
+    assert run.view_space().lim == (-1.05, 1.05)
+    run.set("activation", "relu,sigmoid")
+    run.set("space_layer", 2)
+    assert run.view_space().lim == (-0.05, 1.05)

@@ -245,3 +245,60 @@ def test_a_closed_stdout_pipe_ends_quietly():
     r = subprocess.run(f"{sys.executable} -m tui train classify --steps 100000 --json | head -1",
                        shell=True, capture_output=True, text=True, timeout=120)
     assert json.loads(r.stdout)["step"] == 25 and r.stderr == ""
+
+
+def test_train_until_stops_early_and_says_which():
+    r = nnplay("train", "classify", "--steps", "2000", "--until", "test_acc>=1.5", "--until", "epoch=3", "--json")
+    assert r.returncode == 0, r.stderr
+    rows = [json.loads(line) for line in r.stdout.splitlines()]
+    assert rows[-1]["stopped_by"] == "epoch=3" and rows[-1]["steps"] == 75
+
+
+def test_train_until_step_stops_exactly_there_without_steps_given():
+    r = nnplay("train", "classify", "--until", "step=7", "--json")
+    assert r.returncode == 0, r.stderr
+    summary = json.loads(r.stdout.splitlines()[-1])
+    assert summary["steps"] == 7 and summary["stopped_by"] == "step=7"
+
+
+def test_train_until_accuracy():
+    r = nnplay("train", "classify", "--until", "test_acc>=0.9", "--seed", "0", "--json")
+    assert r.returncode == 0, r.stderr
+    summary = json.loads(r.stdout.splitlines()[-1])
+    assert summary["stopped_by"] == "test_acc>=0.9" and summary["test_acc"] >= 0.9
+
+
+def test_train_until_not_met_reports_null_and_plain_output_says_so():
+    r = nnplay("train", "classify", "--steps", "30", "--until", "loss<1e-9", "--json")
+    assert r.returncode == 0, r.stderr
+    summary = json.loads(r.stdout.splitlines()[-1])
+    assert summary["stopped_by"] is None and summary["steps"] == 30
+    plain = nnplay("train", "classify", "--steps", "30", "--until", "loss<1e-9")
+    assert "no stop condition was met in 30 steps" in plain.stdout
+    plain = nnplay("train", "classify", "--until", "epoch=1")
+    assert "stopped by epoch=1" in plain.stdout
+
+
+def test_train_summary_has_stopped_by_null_without_until():
+    r = nnplay("train", "classify", "--steps", "25", "--json")
+    assert json.loads(r.stdout.splitlines()[-1])["stopped_by"] is None
+
+
+def test_train_until_from_the_setting():
+    r = nnplay("train", "regress", "--set", "until=step=12", "--json")
+    assert r.returncode == 0, r.stderr
+    summary = json.loads(r.stdout.splitlines()[-1])
+    assert summary["steps"] == 12 and summary["stopped_by"] == "step=12"
+
+
+def test_train_bad_until_is_one_line_exit_2(capsys):
+    assert main(["train", "classify", "--until", "acc>0.9"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "bad stop condition" in err and "test_acc" in err
+
+
+def test_train_help_mentions_until_cap(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    out = capsys.readouterr().out
+    assert "--until" in out and "default length" in out

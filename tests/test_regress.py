@@ -286,3 +286,21 @@ def test_landscape_marks_path_current_and_minimum_where_expected(colour):
             assert sum(r.count(LandscapeView.CURRENT) for r in rows) == 1
 
     asyncio.run(go())
+
+
+def test_per_layer_activations_in_curve_mode():
+    run = RegressRun({"layers": "8,8,8", "activation": "gelu_tanh,softplus"}, seed=0)
+    assert [type(layer).__name__ for layer in run.model.layers][1::2] == ["GELUTanh", "Softplus", "Softplus"]
+    assert run.view_network().activations == ("gelu_tanh", "softplus", "softplus", "out")
+    run.step(100)
+    assert np.isfinite(run.metrics()["train_loss"])
+    run.set("activation", "sine")
+    assert [type(layer).__name__ for layer in run.model.layers][1::2] == ["Sine"] * 3
+    with pytest.raises(SettingError):
+        run.set("activation", "relu,bogus")
+    assert run.values["activation"] == "sine"
+
+
+def test_line_mode_ignores_the_activation():
+    run = RegressRun({"mode": "line", "activation": "elu,relu"}, seed=0)
+    assert [type(layer).__name__ for layer in run.model.layers] == ["Dense"]

@@ -15,6 +15,7 @@ from .args import Parser, UsageError, add_common, nonempty, setup
 
 __all__ = ["COMMANDS", "Parser", "UsageError", "app_parser", "main", "save_preset", "setup", "train_parser"]
 
+UNTIL_CAP = 10  # --until without --steps/--epochs: at most this many times the default run
 COMMANDS = ("train", "list", "bench", "play", "download", "serve")
 
 
@@ -45,6 +46,11 @@ def train_parser() -> Parser:
     g = p.add_mutually_exclusive_group()
     g.add_argument("--steps", type=int, help="minibatch steps to run")
     g.add_argument("--epochs", type=float, help="epochs to run")
+    p.add_argument("--until", action="append", default=[], metavar="COND",
+                   help="stop when COND is met: epoch=N, step=N, loss<X, test_loss<X, train_acc>=Y, test_acc>=Y "
+                        "(operators < <= > >= =; repeatable, the first met stops; the preset's until setting "
+                        "counts too). Without --steps/--epochs: train until one is met, at most "
+                        f"{UNTIL_CAP}x the default length")
     p.add_argument("--json", action="store_true", help="one JSON object per evaluation, then a summary")
     p.add_argument("--save", type=nonempty, metavar="PATH.npz", help="save the trained model")
     p.add_argument("--save-preset", type=nonempty, metavar="PATH.toml",
@@ -103,15 +109,21 @@ def cmd_train(argv) -> int:
         raise UsageError("--steps must be >= 0")
     if args.epochs is not None and not (args.epochs >= 0 and math.isfinite(args.epochs)):
         raise UsageError("--epochs must be >= 0")
+    from scenarios.stopping import parse_conditions
+
+    until = parse_conditions(args.until)  # a bad condition fails before anything is built
     _check_outputs(args)
     opening = setup(args)
     run, seed = opening.build(), opening.seed
     _warn_fallback(run)
+    until = (*until, *(c for c in run.stop_conditions() if c.text not in {u.text for u in until}))
     t = run.trainer
     if args.steps is not None:
         total = args.steps
     elif args.epochs is not None:
         total = round(args.epochs * run.steps_per_epoch())
+    elif args.until:
+        total = UNTIL_CAP * run.default_train_steps()
     else:
         total = run.default_train_steps()
     show_bar = not args.json and sys.stderr.isatty()
@@ -125,17 +137,27 @@ def cmd_train(argv) -> int:
         rec.update({k: round(v, 6) for k, v in run.metrics().items()})
         return rec
 
+    stopped_by = None
     while done < total and not run.diverged:
-        done += run.step(min(interval, total - done))
+        chunk = min(interval, total - done)
+        ran = run.step(min(chunk, run.steps_to_stop(until) or chunk))  # step=N / epoch=N: stop right there
+        done += ran
         run.evaluate()
         if args.json:
             print(json.dumps(record()), flush=True)
         elif show_bar:
             _progress(done, total, run.metrics())
+        if until and not run.diverged:
+            stopped_by = run.stop_reached(until)
+            if stopped_by:
+                break
+        if not ran:
+            break
     if show_bar:
         sys.stderr.write("\n")
     summary = {"summary": True, "scenario": run.name, "seed": seed, "steps": t.steps,
                "examples_seen": int(t.examples_seen), "state": t.state, **record()}
+    summary["stopped_by"] = stopped_by  # the condition that ended it, or None: it ran its steps (or diverged)
     if run.diverged:
         summary["message"] = run.divergence_message()
     elif hasattr(run, "final_metrics"):  # e.g. MNIST: live metrics use a sample, this uses the whole test set
@@ -154,6 +176,10 @@ def cmd_train(argv) -> int:
         print(f"{run.name}: {t.steps} steps, epoch {float(t.epoch):.2f}  {m}")
         if run.diverged:
             print(run.divergence_message())
+        elif stopped_by:
+            print(f"stopped by {stopped_by}")
+        elif until:
+            print(f"no stop condition was met in {t.steps} steps")
         if args.save:
             print(f"saved model to {args.save}")
         if args.save_preset:

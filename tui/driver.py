@@ -30,6 +30,15 @@ class SnapshotReady(Message):
         self.snap = snap
 
 
+class StopReached(Message):
+    """A stop condition (the ``until`` setting) was met: pause and say so."""
+
+    def __init__(self, snap: Snapshot, notice: str) -> None:
+        super().__init__()
+        self.snap = snap
+        self.notice = notice
+
+
 class TrainingFailed(Message):
     def __init__(self, error: Exception) -> None:
         super().__init__()
@@ -75,19 +84,28 @@ class TrainingDriver:
 
     def _train(self, worker) -> None:
         run, chunk = self.scenario, 1
+        with self.lock:  # a condition already met when play starts does not stop it again
+            met = set()
+            while (hit := run.stop_reached(ignore=met)) is not None:
+                met.add(hit)
+        stopped = None
         while self.playing and not worker.is_cancelled:
             speed = run.values.get("speed", 0)
             start = time.perf_counter()
             if speed:  # slow motion: `speed` steps per frame, then rest until the next frame
                 with self.lock:
-                    run.step(speed)
+                    run.step(min(speed, run.steps_to_stop() or speed))
+                    stopped = run.stop_reached(ignore=met)
                 frame = FRAME_INTERVAL
             else:  # as fast as it goes; no rest: the UI thread gets the GIL at every switch interval
                 frame = 0.0
                 while time.perf_counter() - start < FAST_FRAME_INTERVAL and self.playing and not run.diverged:
                     t0 = time.perf_counter()
                     with self.lock:
-                        run.step(chunk)
+                        run.step(min(chunk, run.steps_to_stop() or chunk))  # step=N / epoch=N: stop right there
+                        stopped = run.stop_reached(ignore=met)
+                    if stopped:
+                        break
                     took = time.perf_counter() - t0
                     while self._ui_waiting:  # a key is waiting for the lock: let it in (locks are not fair)
                         time.sleep(0.0005)
@@ -95,6 +113,10 @@ class TrainingDriver:
             with self.lock:
                 diverged = run.diverged
                 run.measure_rate()
+                if stopped and not diverged:
+                    notice = run.stop_notice(stopped)
+                    self.post_message(StopReached(run.snapshot(self.visible_views(), playing=False), notice))
+                    break
                 snap = run.snapshot(self.due_views(), playing=not diverged)
             self.post_message(SnapshotReady(snap))
             if diverged:
@@ -110,6 +132,13 @@ class TrainingDriver:
         if message.snap.status.state == "diverged" and self.playing:
             self.playing = False
             self.say(message.snap.status.message, "error")
+
+    def on_stop_reached(self, message: StopReached) -> None:
+        if not self.playing:
+            return  # paused by hand meanwhile
+        self.playing = False
+        self.draw(message.snap)
+        self.say(message.notice, "warning")
 
     def on_training_failed(self, message: TrainingFailed) -> None:
         self.report_error(message.error, "training")
