@@ -14,6 +14,7 @@ from engine.trainer import Trainer
 from .base import Run
 from .common import lr_setting, speed_setting
 from .network import build_mlp, network_view, neuron_outputs
+from .stopping import until_setting
 from .settings import Effect, Schema, Setting
 from .views import Field, Points, TruthTable
 
@@ -30,6 +31,7 @@ SCHEMA = Schema(
                 keys=("h", "H")),
         lr_setting(0.3),
         speed_setting(),
+        until_setting(),
     ),
     scenario="gates",
 )

@@ -39,6 +39,7 @@ from . import mnist_data
 from .base import KeyAction, Run
 from .common import batch_setting, lr_setting, optimizer_setting, regularization_settings, speed_setting
 from .drawn import center_digit
+from .stopping import until_setting
 from .settings import Effect, Schema, Setting
 from .views import Activation, Activations, Confusion, Digit, Digits, Drawing, Images
 
@@ -71,6 +72,7 @@ SCHEMA = Schema(
         Setting("data", str, "auto", "auto (full MNIST if found, else the bundled subset), subset or full",
                 Effect.DATA, values=("auto", "subset", "full"), keys=("u",)),
         speed_setting(),
+        until_setting(),
     ),
     scenario="mnist",
 )
