@@ -130,7 +130,7 @@ SURFACES: dict[str, Surface] = {
     "beale": Surface("beale", "Σ (cᵢ - x + x·yⁱ)²", _beale, _beale_grad,
                      (-4.5, 4.5, -4.5, 4.5), (1.0, 1.5), ((3.0, 0.5),), 0.0, lr=0.001, adaptive_lr=0.03),
     "saddle": Surface("saddle", "x² + (y²-1)²", _saddle, _saddle_grad,
-                      (-2.0, 2.0, -1.6, 1.6), (-1.8, 0.01), ((0.0, 1.0), (0.0, -1.0)), 0.0, lr=0.03,
+                      (-2.0, 2.0, -1.6, 1.6), (-1.8, 0.001), ((0.0, 1.0), (0.0, -1.0)), 0.0, lr=0.03,
                       adaptive_lr=0.03),
     "himmelblau": Surface("himmelblau", "(x²+y-11)² + (x+y²-7)²", _himmelblau, _himmelblau_grad,
                           (-5.0, 5.0, -5.0, 5.0), (0.0, -0.5), HIMMELBLAU_MINIMA, 0.0, lr=0.01, adaptive_lr=0.05),
