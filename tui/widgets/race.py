@@ -36,6 +36,17 @@ RACER_STYLES = {
 }
 
 
+ASCII_MATH = {"²": "^2", "ⁱ": "^i", "½·": "0.5*", "·": "*", "Σ": "sum", "ᵢ": "_i"}
+
+
+def formula_text(text: str, pal: Palette) -> str:
+    """A surface's formula as this terminal can show it (ASCII spells the superscripts out)."""
+    if pal.ascii:
+        for k, v in ASCII_MATH.items():
+            text = text.replace(k, v)
+    return _text(text, pal)
+
+
 def band_levels(levels: np.ndarray, n_levels: int, bands: int = BANDS) -> np.ndarray:
     """Palette levels (0 = low value) -> contour bands: the top level of each band, every other one lighter.
 
@@ -138,7 +149,7 @@ class RaceView(FieldView):
         used = 0
         plain = Style(bold=True)
         for key, mark, style, text in legend_entries(self.race, pal):
-            cell = [(f" {key}", Style(dim=True)), (mark, style), (f"{text} ", plain)]
+            cell = [(f" {key} ", Style(dim=True)), (mark, style), (f" {text} ", plain)]
             n = sum(len(t) for t, _ in cell)
             if line and used + n > width:
                 lines.append(line)
@@ -176,7 +187,7 @@ class RaceView(FieldView):
         text = Style(bold=True)
         title = self.title
         if title:
-            canvas.text(0, 0, _text(f" {title} ", pal)[:width], text)
+            canvas.text(0, 0, formula_text(f" {title} ", pal)[:width], text)
         xmin, xmax, ymin, ymax = self.field.extent
         dots, right, up = ("..", "->", "^") if a else ("…", "→", "↑")
         if height >= 4:
