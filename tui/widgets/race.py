@@ -2,8 +2,9 @@
 
 The heatmap is log10 of the loss (low = blue, as in the loss landscape),
 quantised into BANDS bands whose lightness alternates, so the level sets read
-as contours. Each racer draws its path as dots in its own colour and its
-position as a disc (its letter in ASCII mode), or a cross where it diverged.
+as contours. Each racer draws its path as a Braille line in its own colour
+(its letter in ASCII mode) and its position as a disc (its capital letter in
+ASCII mode), or a cross where it diverged.
 The legend rows at the bottom give each racer's key, loss and steps. A click
 on the map posts :class:`RaceView.StartSet` with the point in surface units.
 """
@@ -19,7 +20,7 @@ from textual.strip import Strip
 from scenarios.views import Points, Race
 from tui import numbers, palette
 from tui.palette import Palette
-from tui.widgets.curve import _color, _text
+from tui.widgets.curve import _color, _text, braille_bits
 from tui.widgets.fieldview import CellCanvas, FieldView, placeholder, point_cells
 from tui.widgets.lossplot import LossPlot
 
@@ -97,7 +98,7 @@ class RaceView(FieldView):
     """
 
     live_interval = 0.1
-    PATH, START, MINIMUM = "·", "◇", "×"
+    START, MINIMUM = "◇", "×"
     ASCII_START, ASCII_MINIMUM = "S", "+"
 
     class StartSet(Message):
@@ -174,9 +175,11 @@ class RaceView(FieldView):
                    self.ASCII_MINIMUM if a else self.MINIMUM, light, True)
         for r in race.racers:  # paths first, then every racer's position on top
             hexrgb, ansi, letter = RACER_STYLES.get(r.name, ("#ffffff", 15, r.name[:1]))
-            past = densify(r.path, self.field.extent, width, rows_px)[:-1]
-            self._mark(canvas, levels, rows_px, pal, past, letter if a else self.PATH, _color(pal, hexrgb, ansi),
-                       False)
+            if pal.ramp:  # one glyph a cell: the racer's letter
+                past = densify(r.path, self.field.extent, width, rows_px)[:-1]
+                self._mark(canvas, levels, rows_px, pal, past, letter, _color(pal, hexrgb, ansi), False)
+            else:
+                self._trail(canvas, levels, pal, r.path, _color(pal, hexrgb, ansi))
         self._mark(canvas, levels, rows_px, pal, np.array([race.start], np.float64),
                    self.ASCII_START if a else self.START, dark, True)
         for r in race.racers:
@@ -208,6 +211,26 @@ class RaceView(FieldView):
             canvas.text(0, height - 1, f" x {numbers.fmt(xmin, 3)}{dots}{numbers.fmt(xmax, 3)} {right} "[:width],
                         text)
         return canvas.strips()
+
+    def _trail(self, canvas: CellCanvas, levels: np.ndarray, pal: Palette, xy: np.ndarray, color) -> None:
+        """The path as a Braille line (2×4 dots a cell) in ``color``, over the heatmap colour beneath each cell."""
+        rows, cols = canvas.height, canvas.width
+        pts = densify(xy, self.field.extent, 2 * cols, 4 * rows)
+        if len(pts) < 2:
+            return
+        row, col, _ = point_cells(Points(pts, np.zeros(len(pts))), self.field.extent, 2 * cols, 4 * rows)
+        mask = np.zeros((4 * rows, 2 * cols), dtype=bool)
+        mask[row, col] = True
+        bits = braille_bits(mask)
+        cr, cc = np.nonzero(bits)
+        if not cr.size:
+            return
+        under = levels[np.minimum(2 * cr, levels.shape[0] - 1), cc]  # the cell's upper pixel
+        combo = bits[cr, cc] * pal.diverging.levels + under
+        uniq, inverse = np.unique(combo, return_inverse=True)
+        codes = [canvas.code(chr(0x2800 + b), Style(color=color, bgcolor=pal.diverging.colors[lv]))
+                 for b, lv in (divmod(int(k), pal.diverging.levels) for k in uniq)]
+        canvas.codes[cr, cc] = np.asarray(codes, dtype=np.intp)[inverse.reshape(-1)]
 
     def _mark(self, canvas: CellCanvas, levels: np.ndarray, rows_px: int, pal: Palette, xy: np.ndarray,
               glyph: str, color, bold: bool) -> None:
