@@ -85,7 +85,16 @@ def test_bowl_condition_number_is_the_curvature_ratio():
 
 def by_hand(run: OptimizeRun, name: str, steps: int) -> np.ndarray:
     """Step engine.optimizers directly from the start point: what the racer must have done."""
-    opt = run.make_racer_optimizer(name)
+    v = run.values
+    opt = {
+        "sgd": lambda: get_optimizer("sgd", v["lr"]),
+        "momentum": lambda: get_optimizer("momentum", v["lr"], momentum=v["momentum"]),
+        "nesterov": lambda: get_optimizer("nesterov", v["lr"], momentum=v["momentum"]),
+        "adam": lambda: get_optimizer("adam", v["adaptive_lr"], beta1=v["beta1"], beta2=v["beta2"]),
+        "rmsprop": lambda: get_optimizer("rmsprop", v["adaptive_lr"]),
+        "adagrad": lambda: get_optimizer("adagrad", v["adaptive_lr"]),
+        "adadelta": lambda: get_optimizer("adadelta", 1.0),
+    }[name]()
     p = np.array(run.surface.start, np.float64)
     path = [p.copy()]
     for _ in range(steps):
