@@ -333,3 +333,24 @@ async def test_click_on_the_map_sets_the_start():
         x, y = app.scenario.start
         xmin, xmax, ymin, ymax = app.scenario.surface.extent
         assert abs(x - (xmin + xmax) / 2) < (xmax - xmin) / 10 and y > (ymin + ymax) / 2
+
+
+def test_race_view_fits_any_size_and_palette():
+    from tui import palette
+    from tui.widgets.race import RaceView
+
+    run = OptimizeRun({"lr": 3.0})
+    run.step(50)
+    w = RaceView()
+    w.update_view(run.view("race"), run.status())
+    for mode in (palette.ColorMode.TRUECOLOR, palette.ColorMode.STANDARD, palette.ColorMode.NONE):
+        for ascii_mode in (False, True):
+            pal = palette.configure(mode, ascii=ascii_mode)
+            for size in ((1, 1), (5, 3), (20, 7), (30, 9), (200, 60)):
+                strips = w.build(*size, pal, w.rich_style)
+                assert len(strips) == size[1] and all(s.cell_length == size[0] for s in strips)
+            text = "".join(seg.text for s in w.build(80, 30, pal, w.rich_style) for seg in s)
+            braille = any(0x2800 < ord(c) <= 0x28FF for c in text)
+            assert braille == (not pal.ramp)  # paths: Braille lines in colour, letters otherwise
+    w.update_view(None, run.status())
+    assert "no race" in "".join(seg.text for s in w.build(30, 9, pal, w.rich_style) for seg in s)
