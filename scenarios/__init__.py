@@ -17,6 +17,7 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
     "classify": ("scenarios.classify", "ClassifyRun", "The TensorFlow Playground: 2D data sets, feature crosses, decision boundary"),
     "regress": ("scenarios.regress", "RegressRun", "Fit 1D curves, and watch gradient descent walk a line fit's loss landscape"),
     "mnist": ("scenarios.mnist", "MnistRun", "Handwritten digits with an MLP or a CNN; draw your own digit"),
+    "optimize": ("scenarios.optimize", "OptimizeRun", "The optimizer race: seven update rules descend one 2D loss surface"),
 }
 DEFAULT = "classify"
 

@@ -89,6 +89,28 @@ class Landscape:
 
 
 @dataclass(frozen=True)
+class Racer:
+    """One optimizer in a race: its path (k, 2) oldest first, latest loss and steps taken."""
+
+    name: str
+    key: str  # the key that toggles it
+    path: np.ndarray
+    loss: float
+    steps: int
+    diverged: bool = False
+
+
+@dataclass(frozen=True)
+class Race:
+    """Optimizers descending one loss surface side by side (``field``: log10 of the loss)."""
+
+    field: Field
+    racers: tuple[Racer, ...]
+    start: tuple[float, float]
+    minima: tuple[tuple[float, float], ...] = ()
+
+
+@dataclass(frozen=True)
 class Network:
     """The network diagram: sizes per layer (inputs first), weights between them, per-neuron thumbnails."""
 

@@ -178,7 +178,7 @@ async def test_clicking_a_neuron_shows_its_output():
         assert app.snap.view("field").title != "output"
 
 
-@pytest.mark.parametrize("scenario", ["gates", "classify", "regress", "mnist"])
+@pytest.mark.parametrize("scenario", ["gates", "classify", "regress", "mnist", "optimize"])
 async def test_every_setting_key_of_every_scenario(scenario):
     """Each key a setting declares moves that setting exactly as its definition says."""
     import scenarios
@@ -203,7 +203,7 @@ async def test_every_setting_key_of_every_scenario(scenario):
                 assert app.scenario.values[setting.name] == expected, (setting.name, key)
 
 
-@pytest.mark.parametrize("scenario", ["classify", "regress", "mnist"])
+@pytest.mark.parametrize("scenario", ["classify", "regress", "mnist", "optimize"])
 async def test_every_action_key_of_every_scenario(scenario):
     """Keys bound to scenario actions (layers, neurons, features, digits) change what they say."""
     import scenarios

@@ -381,6 +381,9 @@ class NNPlayApp(TrainingDriver, FileActions, DownloadActions, App):
         if hasattr(self.scenario, "add_point"):
             self._change(self.scenario.add_point, message.x, message.y)
 
+    def on_race_view_start_set(self, message) -> None:
+        self._change(self.scenario.set_start, message.x, message.y)
+
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.key_help, self.scenario.schema, self.scenario.values))
 

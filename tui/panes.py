@@ -18,6 +18,7 @@ from .widgets.fieldview import FieldView
 from .widgets.lossplot import LossPlot
 from .widgets.mnistpanes import ActivationsPane, DigitsPane, DrawPane, FiltersPane
 from .widgets.network import NetworkDiagram
+from .widgets.race import RaceLossPane, RaceView
 from .widgets.space import SpaceView
 from .widgets.weights import WeightsView
 
@@ -26,6 +27,7 @@ TITLES = {
     "weights": "weights", "confusion": "confusion", "truth": "truth table",
     "curve": "fit", "landscape": "loss landscape", "digits": "test digits",
     "filters": "filters", "draw": "draw a digit", "activations": "activations", "space": "hidden space",
+    "race": "optimizer race", "race_loss": "loss by racer",
 }
 
 
@@ -113,6 +115,7 @@ PANES = {
     "weights": WeightsPane, "confusion": ConfusionPane, "truth": TruthPane,
     "curve": CurveView, "landscape": LandscapeView, "space": SpaceView,
     "digits": DigitsPane, "filters": FiltersPane, "activations": ActivationsPane, "draw": DrawPane,
+    "race": RaceView, "race_loss": RaceLossPane,
 }
 
 
