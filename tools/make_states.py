@@ -47,6 +47,7 @@ STATES = {
     "regress-line": ("regress", {"mode": "line", "dataset": "line", "lr": 0.03}, 2, 150),
     "regress-line-40": ("regress", {"mode": "line"}, 0, 40),
     "mnist-mlp": ("mnist", {"data": "subset"}, 0, 150),
+    "optimize-rosenbrock": ("optimize", {"surface": "rosenbrock"}, 0, 300),
     "mnist-cnn": ("mnist", {"data": "subset", "model": "cnn", "channels": "4,8", "lr": 0.003}, 0, 100),
 }
 
