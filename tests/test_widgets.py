@@ -75,31 +75,54 @@ def test_field_halves_colours_widths_and_runs():
         w.update_field(halves_field(), [])
         strips = lines(w)
         assert len(strips) == 12 and all(s.cell_length == 40 for s in strips)
-        for s in strips:
-            segs = list(s)
-            assert len(segs) == 2  # one run per flat half
-            assert segs[0].style.color == NEG and segs[0].style.bgcolor == NEG
-            assert segs[1].style.color == POS and segs[1].style.bgcolor == POS
-            assert segs[0].text == "▀" * 20
+        x0, y0, cols, rows = w.plane
+        assert (cols, rows) == (22, 11) and x0 == 9  # square in pixels (22 x 22), centred; the last row: legend
+        for s in strips[y0:y0 + rows]:
+            inside = [seg for seg in s if seg.text.strip(" ")]
+            assert len(inside) == 2  # one run per flat half
+            assert inside[0].style.color == NEG and inside[0].style.bgcolor == NEG
+            assert inside[1].style.color == POS and inside[1].style.bgcolor == POS
+            assert inside[0].text == "▀" * 11
+            assert cells(s)[0][0] == " " and cells(s)[-1][0] == " "  # nothing outside the square
 
     run(FieldView(), script)
 
 
-def test_field_points_land_in_their_cell_and_test_points_only_when_asked():
+@pytest.mark.parametrize("size", [(80, 24), (52, 20), (120, 40), (200, 60), (30, 40)])
+def test_field_plane_is_square_in_pixels_and_inside_the_widget(size):
+    async def script(pilot, w):
+        w.update_field(halves_field(), [])
+        lines(w)
+        x0, y0, cols, rows = w.plane
+        width, height = size
+        assert cols == 2 * rows and rows > 0  # each cell is 1 x 2 half-block pixels: a square
+        assert x0 >= 0 and y0 >= 0 and x0 + cols <= width and y0 + rows <= height - 1
+        assert rows == min(height - 1, width // 2)  # the largest that fits
+        assert abs(x0 - (width - cols - x0)) <= 1  # centred
+
+    run(FieldView(), script, size=size)
+
+
+def test_field_points_land_in_their_cell_with_a_halo_and_test_points_only_when_asked():
     flat = Field2D(np.zeros((10, 10)), (-1.0, 1.0, -1.0, 1.0))
-    train = Points(np.array([[0.5, 0.5]]), np.array([1.0]))  # col 0.75*40 = 30, pixel row 0.25*24 = 6 -> cell row 3
-    test = Points(np.array([[-0.5, -0.5]]), np.array([-1.0]), test=True)  # col 10, pixel row 18 -> cell row 9
+    train = Points(np.array([[0.5, 0.5]]), np.array([1.0]))  # plane col 0.75*22 = 16, pixel row 0.25*22 = 5 -> row 2
+    test = Points(np.array([[-0.5, -0.5]]), np.array([-1.0]), test=True)  # col 5, pixel row 16 -> cell row 8
 
     async def script(pilot, w):
         pal = palette.current()
         w.update_field(flat, [train, test])
-        ch, style = cells(w.render_line(3))[30]
+        x0, y0, _, _ = w.plane
+        under = pal.diverging.colors[pal.diverging.levels // 2]
+        ch, style = cells(w.render_line(y0 + 2))[x0 + 16]
         assert ch == "●" and style.color == pal.point_levels[-1]
-        assert style.bgcolor == pal.diverging.colors[pal.diverging.levels // 2]  # the heatmap under it
-        assert cells(w.render_line(9))[10][0] == "▀"
+        light = style.bgcolor.get_truecolor()
+        assert sum(light) > sum(under.get_truecolor())  # train: the cell pulled towards white
+        assert cells(w.render_line(y0 + 8))[x0 + 5][0] == "▀"
         w.update_field(flat, [train, test], show_test=True)
-        ch, style = cells(w.render_line(9))[10]
+        ch, style = cells(w.render_line(y0 + 8))[x0 + 5]
         assert ch == "○" and style.color == pal.point_levels[0]
+        assert sum(style.bgcolor.get_truecolor()) < sum(under.get_truecolor()) / 2  # test: towards black
+        assert "train" in w.render_line(11).text and "test" in w.render_line(11).text  # the legend says so
 
     run(FieldView(), script)
 
@@ -111,7 +134,7 @@ def test_field_class_ids_outside_vrange_get_class_colours():
     async def script(pilot, w):
         pal = palette.current()
         w.update_field(flat, [pts])
-        found = {style.color for s in lines(w) for ch, style in cells(s) if ch == "●"}
+        found = {style.color for s in lines(w)[:-1] for ch, style in cells(s) if ch == "●"}  # not the legend
         assert found == {pal.classes[3], pal.classes[7]}
 
     run(FieldView(), script)
@@ -122,7 +145,9 @@ def test_field_discretize_gives_exactly_two_colours():
 
     async def script(pilot, w):
         w.update_field(gradient, [], discretize=True)
-        colours = {c for s in lines(w) for _, st in cells(s) for c in (st.color, st.bgcolor)}
+        x0, y0, cols, rows = w.plane
+        plane = [cells(s)[x0:x0 + cols] for s in lines(w)[y0:y0 + rows]]
+        colours = {c for row in plane for _, st in row for c in (st.color, st.bgcolor)}
         assert colours == {NEG, POS}
         w.update_field(gradient, [])
         assert len({st.color for s in lines(w) for _, st in cells(s)}) > 2
@@ -130,12 +155,39 @@ def test_field_discretize_gives_exactly_two_colours():
     run(FieldView(), script)
 
 
+def test_field_three_classes_get_three_hues_and_a_legend():
+    values = np.array([[-1.0, 0.0, 1.0]]).repeat(6, 0)  # class 0 sure, class 1 (value 0), class 2 sure
+    field = Field2D(values, (-1.0, 1.0, -1.0, 1.0), classes=3)
+    pts = Points(np.array([[-0.7, 0.0], [0.0, 0.0], [0.7, 0.0]]), np.array([-1.0, 0.0, 1.0]))
+
+    async def script(pilot, w):
+        pal = palette.current()
+        for discretize in (False, True):
+            w.update_field(field, [pts], discretize=discretize)
+            x0, y0, cols, rows = w.plane
+            row = cells(lines(w)[y0 + rows - 1])[x0:x0 + cols]
+            heat = [st.color for ch, st in row if ch == "▀"]
+            assert heat[0] == NEG and heat[-1] == POS
+            middle = heat[len(heat) // 2]
+            assert middle == pal.three.colors[pal.three.levels // 2] != pal.diverging.colors[pal.diverging.levels // 2]
+        dots = [st.color for s in lines(w)[:-1] for ch, st in cells(s) if ch == "●"]
+        assert dots == [pal.classes[0], pal.classes[2], pal.classes[1]]  # the middle class is green, not grey
+        legend = lines(w)[-1].text
+        assert "class 1" in legend and "class 2" in legend and "class 3" in legend
+
+    run(FieldView(), script, size=(40, 16))
+
+
 def test_field_title_placeholder_and_bad_data():
     async def script(pilot, w):
         text = "".join(s.text for s in lines(w))
         assert "no field yet" in text
         w.update_field(halves_field(), [], title="neuron 2.1")
-        assert w.render_line(0).text.startswith(" neuron 2.1 ")
+        x0 = w.plane[0]
+        assert w.render_line(0).text[x0:].startswith(" neuron 2.1 ")
+        w.update_field(halves_field(), [], title="a very long title that cannot fit in the square")
+        top = w.render_line(0).text[x0:x0 + w.plane[2]]
+        assert top.startswith(" a very") and top.endswith("…")
         w.update_field(Field2D(np.full((5, 5), np.nan), (-1, 1, -1, 1)), [Points(np.full((3, 2), np.nan), np.ones(3))])
         assert all(s.cell_length == 40 for s in lines(w))
         w.update_field(Field2D(np.zeros((0, 0)), (-1, 1, -1, 1)), [])
