@@ -332,16 +332,56 @@ def test_network_connection_colours_follow_weight_sign():
     run(w, script, size=(60, 12))
 
 
-def test_network_many_layers_compress_or_hide():
+def test_network_many_neurons_page_instead_of_shrinking():
+    # The old layout shrank thumbnails to 2x1 swatches to squeeze a column in; now it shows a page of them.
     view = _net(sizes=(6, 12, 12, 12, 12, 12, 12, 12, 1))
-    for height, hides in [(20, False), (10, True)]:
+    for height in (20, 10):
         lay = compute_layout(view, 100, height)
-        assert all(x + lay.slot_w <= 100 for x in lay.xs)
-        assert all(r + lay.th <= height for rows in lay.rows for r in rows)
-        assert (sum(lay.hidden) > 0) == hides and lay.tw < 4
+        assert all(x - 1 >= 0 and x + lay.slot_w + 1 <= 100 for x in lay.xs)  # thumbnails and cursor marks
+        assert all(1 <= r and r + lay.th <= height for rows in lay.rows for r in rows)
+        assert sum(lay.hidden) > 0 and (lay.tw, lay.th) == (6, 3)
         assert [len(r) + h for r, h in zip(lay.rows, lay.hidden)] == list(view.layer_sizes)
+        assert lay.note_row is not None and all(r + lay.th <= lay.note_row for rows in lay.rows for r in rows)
+    page = compute_layout(view, 100, 20, starts={1: 5, 2: 99})
+    assert page.first[1] == 5 and page.first[2] == 12 - page.fit  # clamped to the last full page
     big = compute_layout(_net(), 120, 60)
-    assert big.tw > lay.tw  # room to spare: bigger thumbnails
+    assert big.tw > 6 and not big.paged  # room to spare: bigger thumbnails, everything shown
+
+
+def test_network_thumbnails_readable_in_a_120x40_pane():
+    for sizes in [(2, 4, 2, 1), (7, 8, 8, 4, 1), (2, 16, 16, 1)]:
+        lay = compute_layout(_net(sizes=sizes), 52, 13)
+        assert lay.tw >= 6 and lay.th >= 3, sizes
+        assert [len(r) + h for r, h in zip(lay.rows, lay.hidden)] == list(sizes)
+    assert not compute_layout(_net(sizes=(2, 4, 2, 1)), 52, 13).paged  # the default net fits
+
+
+def test_network_keys_page_through_a_big_layer():
+    view = _net(sizes=(2, 16, 1))
+
+    async def script(pilot, w):
+        lay = w.diagram_layout
+        assert lay.paged and lay.hidden[1] == 16 - lay.fit
+        text = "\n".join(s.text for s in lines(w))
+        assert f"1-{lay.fit}/16" in text and "16 tanh" in text
+        assert "more" in str(w.border_subtitle) and "↑/↓" in str(w.border_subtitle)
+        w.focus()
+        await pilot.press("right", *["down"] * (lay.fit + 1), "enter")
+        await pilot.pause()
+        assert pilot.app.messages == [(1, lay.fit + 1)]
+        lay = w.diagram_layout
+        assert lay.first[1] <= lay.fit + 1 < lay.first[1] + lay.fit  # the page turned to show the cursor
+        x, y = lay.xs[1] + 1, lay.rows[1][0]
+        await pilot.click(NetworkDiagram, offset=(x, y))
+        await pilot.pause()
+        assert pilot.app.messages[-1] == (1, lay.first[1])  # clicks pick the neuron on the page shown
+        await pilot.press("pagedown", "pagedown", "pagedown", "pagedown", "pagedown", "pagedown")
+        await pilot.pause()
+        assert w.cursor == (1, 15) and w.diagram_layout.first[1] == 16 - lay.fit
+
+    w = NetworkDiagram()
+    w.update_network(view)
+    run(w, script, size=(52, 13))
 
 
 # -- LossPlot -----------------------------------------------------------------------------------------
