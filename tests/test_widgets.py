@@ -513,3 +513,48 @@ def test_polyline_pixels_stay_connected_and_clip():
     assert all((20 - 1 - k, k) in cells for k in range(20))  # every cell along it: no gaps
     r, c = polyline_pixels([np.array([[-5.0, 0.5], [5.0, 0.5]]), np.array([[np.nan, 0.0], [0.5, 0.5]])], (0.0, 1.0), 10, 10)
     assert r.size and r.min() >= 0 and r.max() < 10 and c.min() >= 0 and c.max() < 10  # clipped, NaN segment dropped
+
+
+@pytest.mark.parametrize("size, cells", [((52, 8), (16, 8)), ((28, 14), (28, 14)), ((100, 17), (28, 14)),
+                                         ((60, 30), (56, 28))])
+def test_canvas_stays_square_in_pixels(size, cells):
+    async def script(pilot, w):
+        w.stroke((0.5, 0.5), (27.5, 27.5))  # the diagonal, pixel centre to pixel centre
+        cols, rows = w._cells()
+        assert (cols, rows) == cells and cols == 2 * rows  # 28x28 pixels drawn square
+        s, x0, y0 = w._geometry()
+        assert x0 >= 0 and y0 >= 0 and x0 + cols <= size[0] and y0 + rows <= size[1]
+        strips = lines(w)
+        white = palette.current().gray.colors[-1]
+        lit = [(y, x) for y, s_ in enumerate(strips) for x, (ch, st) in enumerate(cells_of(s_))
+               if st.color == white or st.bgcolor == white]
+        assert (y0, x0) in lit and (y0 + rows - 1, x0 + cols - 1) in lit  # both ends shown, even shrunk
+
+    run(DrawCanvas(), script, size=size)
+
+
+def cells_of(strip):
+    return [(ch, seg.style) for seg in strip for ch in seg.text]
+
+
+def test_space_view_captions_fit_and_plot_is_square():
+    from scenarios.views import HiddenSpace
+    from tui.widgets.space import SpaceView
+
+    rng = np.random.default_rng(0)
+    line = np.stack([np.linspace(-1, 1, 20), np.linspace(-1, 1, 20)], 1)
+    sp = HiddenSpace(lines=(line,), points=rng.uniform(-1, 1, (30, 2)), labels=rng.choice([-1.0, 0.0, 1.0], 30),
+                     lim=(-1.05, 1.05), xlabel="neuron 1", ylabel="neuron 2", title="layer 1: neurons 1 × 2",
+                     classes=3)
+
+    async def script(pilot, w):
+        pal = palette.current()
+        w.update_view(sp, None)
+        text = [s.text for s in lines(w)]
+        assert all(s.cell_length == 34 for s in lines(w))
+        assert text[-1].rstrip().endswith("neuron 2") or text[-1].rstrip().endswith("]")  # whole words, or …
+        assert "[-1.05," not in text[-1] or "1.05]" in text[-1]
+        dots = {st.color for s in lines(w) for ch, st in cells(s) if ch == "●"}
+        assert pal.classes[2] in dots and pal.point_levels[len(pal.point_levels) // 2] not in dots  # green, not grey
+
+    run(SpaceView(), script, size=(34, 10))
