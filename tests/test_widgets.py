@@ -99,6 +99,7 @@ def test_field_plane_is_square_in_pixels_and_inside_the_widget(size):
         assert x0 >= 0 and y0 >= 0 and x0 + cols <= width and y0 + rows <= height - 1
         assert rows == min(height - 1, width // 2)  # the largest that fits
         assert abs(x0 - (width - cols - x0)) <= 1  # centred
+        assert "-1" in lines(w)[y0 + rows].text and "+1" in lines(w)[y0 + rows].text  # the legend, right under it
 
     run(FieldView(), script, size=size)
 

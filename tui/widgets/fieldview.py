@@ -315,7 +315,10 @@ class FieldView(RasterWidget):
             self.plane = (0, 0, 0, 0)
             return placeholder(width, height, self.placeholder, base)
         legend = height >= self.LEGEND_MIN_HEIGHT
-        x0, y0, cols, rows = self.plane = square_plane(width, height - legend)
+        x0, y0, cols, rows = square_plane(width, height - legend)
+        if legend:  # plane and legend as one block, centred: the legend sits right under the plane
+            y0 = (height - rows - 1) // 2
+        self.plane = (x0, y0, cols, rows)
         canvas = CellCanvas(width, height, base)
         scale = self.scale(pal)
         rows_px = pixel_rows(rows, pal)
@@ -325,7 +328,7 @@ class FieldView(RasterWidget):
         if self.title:
             canvas.text(x0, y0, elide(f" {self.title} ", cols, pal.ascii), Style(bold=True))
         if legend:
-            self._draw_legend(canvas, height - 1, pal, scale)
+            self._draw_legend(canvas, y0 + rows, pal, scale)
         return canvas.strips()
 
     # -- points ------------------------------------------------------------------------------------

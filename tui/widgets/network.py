@@ -218,6 +218,8 @@ class NetworkDiagram(RasterWidget, can_focus=True):
             self.selected = tuple(view.selected)
             self._show(*self.selected)
         self.invalidate()
+        if self.is_mounted and self.size.width and self.size.height:
+            self.strips()  # lay out now, so the border's paging hint goes out with this frame
 
     # -- paging ------------------------------------------------------------------------------
     def _show(self, layer: int, neuron: int) -> None:
@@ -258,11 +260,16 @@ class NetworkDiagram(RasterWidget, can_focus=True):
         hint = self.paging_hint(pal)
         if hint == (self._subtitle or ""):
             return
-        if self._subtitle is not None and self.border_subtitle != self._subtitle:
+        if self._subtitle is not None and self.border_subtitle not in (self._subtitle, ""):
             self._subtitle = None  # someone else owns the subtitle now: leave it alone
             return
         self._subtitle = hint or None
+        # Usually called while a frame is drawn: set the border after it, so the change is not lost.
+        self.call_later(self._set_subtitle, hint)
+
+    def _set_subtitle(self, hint: str) -> None:
         self.border_subtitle = hint
+        self.refresh()
 
     # -- interaction -------------------------------------------------------------------------
     def _size_of(self, layer: int) -> int:
