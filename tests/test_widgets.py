@@ -559,3 +559,31 @@ def test_space_view_captions_fit_and_plot_is_square():
         assert pal.classes[2] in dots and pal.point_levels[len(pal.point_levels) // 2] not in dots  # green, not grey
 
     run(SpaceView(), script, size=(34, 10))
+
+
+def test_ascii_mode_spells_titles_in_ascii(monkeypatch):
+    from scenarios.views import HiddenSpace
+    from tui.widgets.space import SpaceView
+
+    monkeypatch.setattr(palette, "_current", palette.Palette(ColorMode.NONE, ascii=True))
+    sp = HiddenSpace(lines=(), points=np.zeros((3, 2)), labels=np.array([-1.0, 0.0, 1.0]), lim=(-1.0, 1.0),
+                     xlabel="neuron 1", ylabel="neuron 2", title="layer 1: neurons 1 × 2", classes=3)
+    field = Field2D(np.zeros((4, 4)), (-1.0, 1.0, -1.0, 1.0), classes=3)
+    pts = Points(np.array([[-0.5, 0.5], [0.0, 0.0], [0.5, -0.5]]), np.array([-1.0, 0.0, 1.0]))
+
+    async def script(pilot, w):
+        w.update_view(sp, None)
+        text = "".join(s.text for s in lines(w))
+        assert text.isascii() and "1 x 2" in text
+
+    run(SpaceView(), script, size=(40, 12))
+
+    async def field_script(pilot, w):
+        w.update_field(field, [pts], title="layer 1 · neuron 2 … long")
+        text = [s.text for s in lines(w)]
+        assert all(t.isascii() for t in text)
+        legend = text[w.plane[1] + w.plane[3]]
+        glyphs = [legend.split()[i] for i in (0, 3, 6)]
+        assert glyphs == ["X", "V", "O"]  # three classes, three distinct glyphs without colour
+
+    run(FieldView(), field_script, size=(40, 12))

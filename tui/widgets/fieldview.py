@@ -133,8 +133,21 @@ def pixel_rows(cell_rows: int, pal: Palette) -> int:
 ELLIPSIS, ASCII_ELLIPSIS = "…", "~"
 
 
+_ASCII_FOR = {"×": "x", "·": ".", "…": "~", "σ": "s", "→": "->", "←": "<-", "↑": "^", "↓": "v", "−": "-",
+              "²": "^2", "√": "sqrt", "≤": "<=", "≥": ">=", "±": "+-"}
+
+
+def plain(text: str) -> str:
+    """``text`` with every non-ASCII character spelled in ASCII (``?`` when there is no spelling)."""
+    if text.isascii():
+        return text
+    return "".join(ch if ch.isascii() else _ASCII_FOR.get(ch, "?") for ch in text)
+
+
 def elide(text: str, width: int, ascii: bool = False) -> str:
-    """``text`` cut to ``width`` cells, ending in an ellipsis when cut."""
+    """``text`` cut to ``width`` cells, ending in an ellipsis when cut; ASCII only when ``ascii``."""
+    if ascii:
+        text = plain(text)
     if width <= 0:
         return ""
     if len(text) <= width:

@@ -20,7 +20,7 @@ from textual.strip import Strip
 from scenarios.views import Network
 from tui import palette
 from tui.palette import Palette
-from tui.widgets.fieldview import CellCanvas, RasterWidget, elide, level_codes, pixel_rows, placeholder, resample
+from tui.widgets.fieldview import CellCanvas, RasterWidget, elide, level_codes, plain, pixel_rows, placeholder, resample
 
 # Braille dot bits, indexed [dot row 0..3][dot column 0..1].
 _BRAILLE_BITS = np.array([[0x01, 0x08], [0x02, 0x10], [0x04, 0x20], [0x40, 0x80]], dtype=np.intp)
@@ -107,15 +107,17 @@ def compute_layout(view: Network, width: int, height: int, starts=None, ramp: bo
         if 1 + nmax * (th + 1) - 1 <= height:
             choice = (tw, th, False, False)
             break
-        if not ramp and 1 + nmax * th <= height:
+        if 1 + nmax * th <= height:
             choice = (tw, th, True, False)
             break
     if choice is None:  # pages: the smallest readable thumbnails show the most neurons per page
         readable = [s for s in wide if s[0] >= MIN_THUMB_W and 2 + s[1] <= height]
         short = [s for s in wide if 2 + s[1] <= height]
         tw, th = readable[-1] if readable else short[0] if short else wide[-1]
-        choice = (tw, th, not ramp, True)
+        choice = (tw, th, True, True)
     tw, th, tight, paged = choice
+    if tight and ramp:  # no half blocks to leave a blank pixel row: one row shorter, a blank row between
+        th, tight = max(1, th - 1), False
     th = min(th, max(1, height - 1))
     gap = max(1, min(gap_for(tw), 24)) if ncol > 1 else 0
     total = name_w + ncol * tw + gap * (ncol - 1) + 1
@@ -356,6 +358,7 @@ class NetworkDiagram(RasterWidget, can_focus=True):
         size = view.layer_sizes[j]
         act = view.activations[j - 1] if 0 < j <= len(view.activations) else ""
         header = f"{size} in" if j == 0 else f"{size} {act}".strip()
+        header = plain(header) if pal.ascii else header
         room = self._header_room(lay)
         header = header if len(header) <= room else str(size)[:room]  # the count, rather than a cut word
         canvas.text(x0 + (lay.tw - len(header)) // 2, 0, header, Style(bold=True))
@@ -416,9 +419,9 @@ class NetworkDiagram(RasterWidget, can_focus=True):
             return
         if pal.ramp:
             for k, y in enumerate(dst):
-                marks = "".join(scale.glyphs[lv] for lv in levels[:, k])[: x1 - x0 - 1]
-                for i, ch in enumerate(marks):
-                    canvas.text(x1 - len(marks) + i, y + (lay.th - 1) // 2,
+                marks = "".join(scale.glyphs[lv] for lv in levels[:, k])[: max(0, x1 - x0 - 2)]
+                for i, ch in enumerate(marks):  # one blank column between the marks and the thumbnail
+                    canvas.text(x1 - 1 - len(marks) + i, y + (lay.th - 1) // 2,
                                 ch if ch != " " else "0", scale.glyph_style[levels[i, k]])
             return
         ii, kk = np.meshgrid(np.arange(len(src)), np.arange(len(dst)), indexing="ij")
