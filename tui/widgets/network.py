@@ -95,6 +95,8 @@ def compute_layout(view: Network, width: int, height: int, starts=None, ramp: bo
     starts = starts or {}
     names = [str(n) for n in view.input_names]
     name_w = (min(8, max((len(n) for n in names), default=0)) + 2) if names else 1
+    if name_w > width // 4:  # a narrow pane: the thumbnails need the room more than the names do
+        name_w = 1
     nmax = max(sizes, default=0)
 
     def gap_for(tw: int) -> int:
@@ -383,7 +385,7 @@ class NetworkDiagram(RasterWidget, can_focus=True):
         if lay.hidden[j]:
             note = f"{first + 1}-{first + len(rows)}/{size}" if rows else f"+{lay.hidden[j]}"
             room = self._header_room(lay)
-            note = note if len(note) <= room else f"+{lay.hidden[j]}"[:room]
+            note = note if len(note) <= room else f"+{lay.hidden[j]}" if len(f"+{lay.hidden[j]}") <= room else ""
             y = lay.note_row if lay.note_row is not None else canvas.height - 1
             canvas.text(x0 + (lay.tw - len(note)) // 2, y, note, Style(dim=True))
 
