@@ -181,11 +181,13 @@ class Palette:
     def halo(self, under: Color | None, test: bool) -> Color | None:
         """A point's cell background: the heatmap colour under it pulled towards white (train) or black (test).
 
-        In 16 colours (and with no colour) there is no in-between: plain white or black.
+        In 256 colours a near-black or near-white grey; in 16 (and with no colour) plain white or black.
         """
         outline = self.outline_test if test else self.outline_train
         if under is None or self.mode in (ColorMode.STANDARD, ColorMode.NONE):
             return outline
+        if self.mode is ColorMode.EIGHT_BIT:  # mixed tints land on odd xterm colours (navy, olive): use greys
+            return Color.from_ansi(236 if test else 255)
         key = (under, test)
         hit = self._halos.get(key)
         if hit is None:
