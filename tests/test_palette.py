@@ -87,3 +87,37 @@ def test_configure_switches_the_app_wide_flags():
     assert palette.use_ascii() and palette.current().mode is ColorMode.STANDARD
     palette.configure(ascii=False)
     assert not palette.use_ascii() and palette.current().mode is ColorMode.STANDARD
+
+
+@pytest.mark.parametrize("mode", [ColorMode.TRUECOLOR, ColorMode.EIGHT_BIT, ColorMode.STANDARD])
+def test_third_class_is_not_the_undecided_grey(mode):
+    pal = Palette(mode)
+    half = pal.diverging.levels // 2
+    middle = pal.three.colors[half]
+    assert middle != pal.diverging.colors[half]  # the heatmap's third-class region
+    assert middle not in (pal.three.colors[0], pal.three.colors[-1])
+    first3 = pal.classes[:3]
+    assert len(set(first3)) == 3 and pal.point_levels[half] not in first3  # points: three hues, none grey
+    assert pal.three.colors[:half] == pal.diverging.colors[:half]  # the two outer classes as before
+
+
+@pytest.mark.parametrize("mode", [ColorMode.TRUECOLOR, ColorMode.EIGHT_BIT, ColorMode.STANDARD])
+def test_point_halo_is_lighter_for_train_and_darker_for_test(mode):
+    pal = Palette(mode)
+
+    def brightness(c):
+        return sum(c.get_truecolor())
+
+    for under in (pal.diverging.colors[0], pal.diverging.colors[len(pal.diverging.colors) // 2],
+                  pal.diverging.colors[-1]):
+        train, test = pal.halo(under, False), pal.halo(under, True)
+        assert brightness(train) >= brightness(under) >= brightness(test)
+        assert brightness(train) - brightness(test) > 300  # train and test points never look alike
+
+
+def test_class_glyphs_are_distinct_letters_with_a_case_for_train_and_test():
+    glyphs = palette.CLASS_GLYPHS
+    assert len(set(glyphs)) == len(glyphs) and glyphs.isascii() and glyphs.isalpha()
+    assert all(g.upper() != g.lower() for g in glyphs)
+    asc = Palette(ColorMode.NONE, ascii=True)
+    assert palette.THIRD_GLYPH in asc.three.glyphs and palette.THIRD_GLYPH not in asc.diverging.glyphs

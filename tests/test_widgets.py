@@ -75,31 +75,55 @@ def test_field_halves_colours_widths_and_runs():
         w.update_field(halves_field(), [])
         strips = lines(w)
         assert len(strips) == 12 and all(s.cell_length == 40 for s in strips)
-        for s in strips:
-            segs = list(s)
-            assert len(segs) == 2  # one run per flat half
-            assert segs[0].style.color == NEG and segs[0].style.bgcolor == NEG
-            assert segs[1].style.color == POS and segs[1].style.bgcolor == POS
-            assert segs[0].text == "▀" * 20
+        x0, y0, cols, rows = w.plane
+        assert (cols, rows) == (22, 11) and x0 == 9  # square in pixels (22 x 22), centred; the last row: legend
+        for s in strips[y0:y0 + rows]:
+            inside = [seg for seg in s if seg.text.strip(" ")]
+            assert len(inside) == 2  # one run per flat half
+            assert inside[0].style.color == NEG and inside[0].style.bgcolor == NEG
+            assert inside[1].style.color == POS and inside[1].style.bgcolor == POS
+            assert inside[0].text == "▀" * 11
+            assert cells(s)[0][0] == " " and cells(s)[-1][0] == " "  # nothing outside the square
 
     run(FieldView(), script)
 
 
-def test_field_points_land_in_their_cell_and_test_points_only_when_asked():
+@pytest.mark.parametrize("size", [(80, 24), (52, 20), (120, 40), (200, 60), (30, 40)])
+def test_field_plane_is_square_in_pixels_and_inside_the_widget(size):
+    async def script(pilot, w):
+        w.update_field(halves_field(), [])
+        lines(w)
+        x0, y0, cols, rows = w.plane
+        width, height = size
+        assert cols == 2 * rows and rows > 0  # each cell is 1 x 2 half-block pixels: a square
+        assert x0 >= 0 and y0 >= 0 and x0 + cols <= width and y0 + rows <= height - 1
+        assert rows == min(height - 1, width // 2)  # the largest that fits
+        assert abs(x0 - (width - cols - x0)) <= 1  # centred
+        assert "-1" in lines(w)[y0 + rows].text and "+1" in lines(w)[y0 + rows].text  # the legend, right under it
+
+    run(FieldView(), script, size=size)
+
+
+def test_field_points_land_in_their_cell_with_a_halo_and_test_points_only_when_asked():
     flat = Field2D(np.zeros((10, 10)), (-1.0, 1.0, -1.0, 1.0))
-    train = Points(np.array([[0.5, 0.5]]), np.array([1.0]))  # col 0.75*40 = 30, pixel row 0.25*24 = 6 -> cell row 3
-    test = Points(np.array([[-0.5, -0.5]]), np.array([-1.0]), test=True)  # col 10, pixel row 18 -> cell row 9
+    train = Points(np.array([[0.5, 0.5]]), np.array([1.0]))  # plane col 0.75*22 = 16, pixel row 0.25*22 = 5 -> row 2
+    test = Points(np.array([[-0.5, -0.5]]), np.array([-1.0]), test=True)  # col 5, pixel row 16 -> cell row 8
 
     async def script(pilot, w):
         pal = palette.current()
         w.update_field(flat, [train, test])
-        ch, style = cells(w.render_line(3))[30]
+        x0, y0, _, _ = w.plane
+        under = pal.diverging.colors[pal.diverging.levels // 2]
+        ch, style = cells(w.render_line(y0 + 2))[x0 + 16]
         assert ch == "●" and style.color == pal.point_levels[-1]
-        assert style.bgcolor == pal.diverging.colors[pal.diverging.levels // 2]  # the heatmap under it
-        assert cells(w.render_line(9))[10][0] == "▀"
+        light = style.bgcolor.get_truecolor()
+        assert sum(light) > sum(under.get_truecolor())  # train: the cell pulled towards white
+        assert cells(w.render_line(y0 + 8))[x0 + 5][0] == "▀"
         w.update_field(flat, [train, test], show_test=True)
-        ch, style = cells(w.render_line(9))[10]
+        ch, style = cells(w.render_line(y0 + 8))[x0 + 5]
         assert ch == "○" and style.color == pal.point_levels[0]
+        assert sum(style.bgcolor.get_truecolor()) < sum(under.get_truecolor()) / 2  # test: towards black
+        assert "train" in w.render_line(11).text and "test" in w.render_line(11).text  # the legend says so
 
     run(FieldView(), script)
 
@@ -111,7 +135,7 @@ def test_field_class_ids_outside_vrange_get_class_colours():
     async def script(pilot, w):
         pal = palette.current()
         w.update_field(flat, [pts])
-        found = {style.color for s in lines(w) for ch, style in cells(s) if ch == "●"}
+        found = {style.color for s in lines(w)[:-1] for ch, style in cells(s) if ch == "●"}  # not the legend
         assert found == {pal.classes[3], pal.classes[7]}
 
     run(FieldView(), script)
@@ -122,7 +146,9 @@ def test_field_discretize_gives_exactly_two_colours():
 
     async def script(pilot, w):
         w.update_field(gradient, [], discretize=True)
-        colours = {c for s in lines(w) for _, st in cells(s) for c in (st.color, st.bgcolor)}
+        x0, y0, cols, rows = w.plane
+        plane = [cells(s)[x0:x0 + cols] for s in lines(w)[y0:y0 + rows]]
+        colours = {c for row in plane for _, st in row for c in (st.color, st.bgcolor)}
         assert colours == {NEG, POS}
         w.update_field(gradient, [])
         assert len({st.color for s in lines(w) for _, st in cells(s)}) > 2
@@ -130,12 +156,39 @@ def test_field_discretize_gives_exactly_two_colours():
     run(FieldView(), script)
 
 
+def test_field_three_classes_get_three_hues_and_a_legend():
+    values = np.array([[-1.0, 0.0, 1.0]]).repeat(6, 0)  # class 0 sure, class 1 (value 0), class 2 sure
+    field = Field2D(values, (-1.0, 1.0, -1.0, 1.0), classes=3)
+    pts = Points(np.array([[-0.7, 0.0], [0.0, 0.0], [0.7, 0.0]]), np.array([-1.0, 0.0, 1.0]))
+
+    async def script(pilot, w):
+        pal = palette.current()
+        for discretize in (False, True):
+            w.update_field(field, [pts], discretize=discretize)
+            x0, y0, cols, rows = w.plane
+            row = cells(lines(w)[y0 + rows - 1])[x0:x0 + cols]
+            heat = [st.color for ch, st in row if ch == "▀"]
+            assert heat[0] == NEG and heat[-1] == POS
+            middle = heat[len(heat) // 2]
+            assert middle == pal.three.colors[pal.three.levels // 2] != pal.diverging.colors[pal.diverging.levels // 2]
+        dots = [st.color for s in lines(w)[:-1] for ch, st in cells(s) if ch == "●"]
+        assert dots == [pal.classes[0], pal.classes[2], pal.classes[1]]  # the middle class is green, not grey
+        legend = lines(w)[-1].text
+        assert "class 1" in legend and "class 2" in legend and "class 3" in legend
+
+    run(FieldView(), script, size=(40, 16))
+
+
 def test_field_title_placeholder_and_bad_data():
     async def script(pilot, w):
         text = "".join(s.text for s in lines(w))
         assert "no field yet" in text
         w.update_field(halves_field(), [], title="neuron 2.1")
-        assert w.render_line(0).text.startswith(" neuron 2.1 ")
+        x0 = w.plane[0]
+        assert w.render_line(0).text[x0:].startswith(" neuron 2.1 ")
+        w.update_field(halves_field(), [], title="a very long title that cannot fit in the square")
+        top = w.render_line(0).text[x0:x0 + w.plane[2]]
+        assert top.startswith(" a very") and top.endswith("…")
         w.update_field(Field2D(np.full((5, 5), np.nan), (-1, 1, -1, 1)), [Points(np.full((3, 2), np.nan), np.ones(3))])
         assert all(s.cell_length == 40 for s in lines(w))
         w.update_field(Field2D(np.zeros((0, 0)), (-1, 1, -1, 1)), [])
@@ -280,16 +333,56 @@ def test_network_connection_colours_follow_weight_sign():
     run(w, script, size=(60, 12))
 
 
-def test_network_many_layers_compress_or_hide():
+def test_network_many_neurons_page_instead_of_shrinking():
+    # The old layout shrank thumbnails to 2x1 swatches to squeeze a column in; now it shows a page of them.
     view = _net(sizes=(6, 12, 12, 12, 12, 12, 12, 12, 1))
-    for height, hides in [(20, False), (10, True)]:
+    for height in (20, 10):
         lay = compute_layout(view, 100, height)
-        assert all(x + lay.slot_w <= 100 for x in lay.xs)
-        assert all(r + lay.th <= height for rows in lay.rows for r in rows)
-        assert (sum(lay.hidden) > 0) == hides and lay.tw < 4
+        assert all(x - 1 >= 0 and x + lay.slot_w + 1 <= 100 for x in lay.xs)  # thumbnails and cursor marks
+        assert all(1 <= r and r + lay.th <= height for rows in lay.rows for r in rows)
+        assert sum(lay.hidden) > 0 and (lay.tw, lay.th) == (6, 3)
         assert [len(r) + h for r, h in zip(lay.rows, lay.hidden)] == list(view.layer_sizes)
+        assert lay.note_row is not None and all(r + lay.th <= lay.note_row for rows in lay.rows for r in rows)
+    page = compute_layout(view, 100, 20, starts={1: 5, 2: 99})
+    assert page.first[1] == 5 and page.first[2] == 12 - page.fit  # clamped to the last full page
     big = compute_layout(_net(), 120, 60)
-    assert big.tw > lay.tw  # room to spare: bigger thumbnails
+    assert big.tw > 6 and not big.paged  # room to spare: bigger thumbnails, everything shown
+
+
+def test_network_thumbnails_readable_in_a_120x40_pane():
+    for sizes in [(2, 4, 2, 1), (7, 8, 8, 4, 1), (2, 16, 16, 1)]:
+        lay = compute_layout(_net(sizes=sizes), 52, 13)
+        assert lay.tw >= 6 and lay.th >= 3, sizes
+        assert [len(r) + h for r, h in zip(lay.rows, lay.hidden)] == list(sizes)
+    assert not compute_layout(_net(sizes=(2, 4, 2, 1)), 52, 13).paged  # the default net fits
+
+
+def test_network_keys_page_through_a_big_layer():
+    view = _net(sizes=(2, 16, 1))
+
+    async def script(pilot, w):
+        lay = w.diagram_layout
+        assert lay.paged and lay.hidden[1] == 16 - lay.fit
+        text = "\n".join(s.text for s in lines(w))
+        assert f"1-{lay.fit}/16" in text and "16 tanh" in text
+        assert "more" in str(w.border_subtitle) and "↑/↓" in str(w.border_subtitle)
+        w.focus()
+        await pilot.press("right", *["down"] * (lay.fit + 1), "enter")
+        await pilot.pause()
+        assert pilot.app.messages == [(1, lay.fit + 1)]
+        lay = w.diagram_layout
+        assert lay.first[1] <= lay.fit + 1 < lay.first[1] + lay.fit  # the page turned to show the cursor
+        x, y = lay.xs[1] + 1, lay.rows[1][0]
+        await pilot.click(NetworkDiagram, offset=(x, y))
+        await pilot.pause()
+        assert pilot.app.messages[-1] == (1, lay.first[1])  # clicks pick the neuron on the page shown
+        await pilot.press("pagedown", "pagedown", "pagedown", "pagedown", "pagedown", "pagedown")
+        await pilot.pause()
+        assert w.cursor == (1, 15) and w.diagram_layout.first[1] == 16 - lay.fit
+
+    w = NetworkDiagram()
+    w.update_network(view)
+    run(w, script, size=(52, 13))
 
 
 # -- LossPlot -----------------------------------------------------------------------------------------
@@ -421,3 +514,76 @@ def test_polyline_pixels_stay_connected_and_clip():
     assert all((20 - 1 - k, k) in cells for k in range(20))  # every cell along it: no gaps
     r, c = polyline_pixels([np.array([[-5.0, 0.5], [5.0, 0.5]]), np.array([[np.nan, 0.0], [0.5, 0.5]])], (0.0, 1.0), 10, 10)
     assert r.size and r.min() >= 0 and r.max() < 10 and c.min() >= 0 and c.max() < 10  # clipped, NaN segment dropped
+
+
+@pytest.mark.parametrize("size, cells", [((52, 8), (16, 8)), ((28, 14), (28, 14)), ((100, 17), (28, 14)),
+                                         ((60, 30), (56, 28))])
+def test_canvas_stays_square_in_pixels(size, cells):
+    async def script(pilot, w):
+        w.stroke((0.5, 0.5), (27.5, 27.5))  # the diagonal, pixel centre to pixel centre
+        cols, rows = w._cells()
+        assert (cols, rows) == cells and cols == 2 * rows  # 28x28 pixels drawn square
+        s, x0, y0 = w._geometry()
+        assert x0 >= 0 and y0 >= 0 and x0 + cols <= size[0] and y0 + rows <= size[1]
+        strips = lines(w)
+        white = palette.current().gray.colors[-1]
+        lit = [(y, x) for y, s_ in enumerate(strips) for x, (ch, st) in enumerate(cells_of(s_))
+               if st.color == white or st.bgcolor == white]
+        assert (y0, x0) in lit and (y0 + rows - 1, x0 + cols - 1) in lit  # both ends shown, even shrunk
+
+    run(DrawCanvas(), script, size=size)
+
+
+def cells_of(strip):
+    return [(ch, seg.style) for seg in strip for ch in seg.text]
+
+
+def test_space_view_captions_fit_and_plot_is_square():
+    from scenarios.views import HiddenSpace
+    from tui.widgets.space import SpaceView
+
+    rng = np.random.default_rng(0)
+    line = np.stack([np.linspace(-1, 1, 20), np.linspace(-1, 1, 20)], 1)
+    sp = HiddenSpace(lines=(line,), points=rng.uniform(-1, 1, (30, 2)), labels=rng.choice([-1.0, 0.0, 1.0], 30),
+                     lim=(-1.05, 1.05), xlabel="neuron 1", ylabel="neuron 2", title="layer 1: neurons 1 × 2",
+                     classes=3)
+
+    async def script(pilot, w):
+        pal = palette.current()
+        w.update_view(sp, None)
+        text = [s.text for s in lines(w)]
+        assert all(s.cell_length == 34 for s in lines(w))
+        assert text[-1].rstrip().endswith("neuron 2") or text[-1].rstrip().endswith("]")  # whole words, or …
+        assert "[-1.05," not in text[-1] or "1.05]" in text[-1]
+        dots = {st.color for s in lines(w) for ch, st in cells(s) if ch == "●"}
+        assert pal.classes[2] in dots and pal.point_levels[len(pal.point_levels) // 2] not in dots  # green, not grey
+
+    run(SpaceView(), script, size=(34, 10))
+
+
+def test_ascii_mode_spells_titles_in_ascii(monkeypatch):
+    from scenarios.views import HiddenSpace
+    from tui.widgets.space import SpaceView
+
+    monkeypatch.setattr(palette, "_current", palette.Palette(ColorMode.NONE, ascii=True))
+    sp = HiddenSpace(lines=(), points=np.zeros((3, 2)), labels=np.array([-1.0, 0.0, 1.0]), lim=(-1.0, 1.0),
+                     xlabel="neuron 1", ylabel="neuron 2", title="layer 1: neurons 1 × 2", classes=3)
+    field = Field2D(np.zeros((4, 4)), (-1.0, 1.0, -1.0, 1.0), classes=3)
+    pts = Points(np.array([[-0.5, 0.5], [0.0, 0.0], [0.5, -0.5]]), np.array([-1.0, 0.0, 1.0]))
+
+    async def script(pilot, w):
+        w.update_view(sp, None)
+        text = "".join(s.text for s in lines(w))
+        assert text.isascii() and "1 x 2" in text
+
+    run(SpaceView(), script, size=(40, 12))
+
+    async def field_script(pilot, w):
+        w.update_field(field, [pts], title="layer 1 · neuron 2 … long")
+        text = [s.text for s in lines(w)]
+        assert all(t.isascii() for t in text)
+        legend = text[w.plane[1] + w.plane[3]]
+        glyphs = [legend.split()[i] for i in (0, 3, 6)]
+        assert glyphs == ["X", "V", "O"]  # three classes, three distinct glyphs without colour
+
+    run(FieldView(), field_script, size=(40, 12))

@@ -35,8 +35,14 @@ CLASS_COLORS = (  # class ids 0..9: Playground orange and blue first
     NEGATIVE, POSITIVE, "#2ca02c", "#d62728", "#9467bd",
     "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
 )
-CLASS_ANSI = (9, 14, 10, 1, 13, 3, 5, 7, 2, 6)  # the same classes in 16 colours
-CLASS_GLYPHS = "xo23456789"  # ASCII markers: the class must survive NO_COLOR
+CLASS_ANSI = (9, 12, 2, 1, 13, 3, 5, 8, 10, 6)  # the same classes in 16 colours (readable on white and black)
+CLASS_GLYPHS = "xovsdzkhmw"  # ASCII markers: the class must survive NO_COLOR (upper: train, lower: test)
+THIRD = CLASS_COLORS[2]  # a three-class field's middle class: green, never the undecided grey
+THIRD_HEAT = "#8fcf8f"  # its region in the heatmap, as light as the other classes' confident tints
+THIRD_GLYPH = "~"  # its region in ramp mode (the others use NEG_RAMP / POS_RAMP)
+OUTLINE_TRAIN = "#ffffff"  # the Playground outlines train points in white...
+OUTLINE_TEST = "#000000"  # ...and test points in black
+HALO_TRAIN, HALO_TEST = 0.7, 0.75  # how far a point's cell moves from the heatmap towards its outline colour
 
 
 class ColorMode(Enum):
@@ -149,19 +155,48 @@ class Palette:
         gray_ansi = [(0, 8, 7, 15)[min(3, i * 4 // GRAY_LEVELS)] for i in range(GRAY_LEVELS)]
         gray_glyphs = "".join(GRAY_RAMP[i * len(GRAY_RAMP) // GRAY_LEVELS] for i in range(GRAY_LEVELS))
         self.gray = Scale([c(x, a) for x, a in zip(grays, gray_ansi)], gray_glyphs)
-        # Points are darker than the heatmap's extremes so that a point sits visibly on its own class.
-        self.classes = tuple(_for_mode(_mix(h, "#000000", 0.3), a, mode) for h, a in zip(CLASS_COLORS, CLASS_ANSI))
+        # Points are drawn in full colour on a white or black cell (the outline), so they read on any region.
+        self.classes = tuple(_for_mode(Color.parse(h), a, mode) for h, a in zip(CLASS_COLORS, CLASS_ANSI))
         half = levels // 2
-        self.point_levels = tuple(  # continuous labels (regression) on the same darkened scale
-            _for_mode(_mix(x.name, "#000000", 0.3), 9 if i < half else 14 if i > half else 15, mode)
+        self.point_levels = tuple(  # continuous labels (regression) on the same scale, grey in the middle
+            _for_mode(x if i != half else Color.parse("#7f7f7f"), 9 if i < half else 12 if i > half else 8, mode)
             for i, x in enumerate(rgb_div)
         )
+        # Three classes (Field.classes == 3): the diverging scale with its undecided middle turned green.
+        three = list(self.diverging.colors)
+        three[half] = c(Color.parse(THIRD_HEAT), 10)
+        glyphs3 = glyphs[:half] + THIRD_GLYPH + glyphs[half + 1:]
+        self.three = Scale(three, glyphs3)
+        # Points: their class colour on a white (train) or black (test) cell, so they stand out on any region.
+        self.outline_train = c(Color.parse(OUTLINE_TRAIN), 15)
+        self.outline_test = c(Color.parse(OUTLINE_TEST), 0)
+        self._halos: dict = {}
         self.ok = Style(color=c(Color.parse("#3fb950"), 10), bold=True)
         self.bad = Style(color=c(Color.parse("#f85149"), 9), bold=True)
         self.text = Style()
 
     def point_style(self, color: Color | None, background: Color | None) -> Style:
         return Style(color=color, bgcolor=background, bold=True)
+
+    def halo(self, under: Color | None, test: bool) -> Color | None:
+        """A point's cell background: the heatmap colour under it pulled towards white (train) or black (test).
+
+        In 256 colours a near-black or near-white grey; in 16 (and with no colour) plain white or black.
+        """
+        outline = self.outline_test if test else self.outline_train
+        if under is None or self.mode in (ColorMode.STANDARD, ColorMode.NONE):
+            return outline
+        if self.mode is ColorMode.EIGHT_BIT:  # mixed tints land on odd xterm colours (navy, olive): use greys
+            return Color.from_ansi(236 if test else 255)
+        key = (under, test)
+        hit = self._halos.get(key)
+        if hit is None:
+            a = under.get_truecolor()
+            b = (0, 0, 0) if test else (255, 255, 255)
+            t = HALO_TEST if test else HALO_TRAIN
+            mixed = Color.from_rgb(*(round(x + (y - x) * t) for x, y in zip(a, b)))
+            hit = self._halos[key] = _for_mode(mixed, 0, self.mode)
+        return hit
 
 
 def normalize(values: np.ndarray, vrange: tuple[float, float]) -> np.ndarray:

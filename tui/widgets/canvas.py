@@ -34,6 +34,18 @@ def brush(distance: np.ndarray, core: float, rim: float) -> np.ndarray:
     return np.clip(1.0 - (distance - core) / rim, 0.0, 1.0)
 
 
+def _max_pool(img: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """Shrink ``img`` to (rows, cols), each output pixel the maximum of the block it covers."""
+    r_edges = np.linspace(0, img.shape[0], rows + 1).astype(np.intp)
+    c_edges = np.linspace(0, img.shape[1], cols + 1).astype(np.intp)
+    out = np.zeros((rows, cols), dtype=img.dtype)
+    for i in range(rows):
+        band = img[r_edges[i]:max(r_edges[i + 1], r_edges[i] + 1)]
+        for j in range(cols):
+            out[i, j] = band[:, c_edges[j]:max(c_edges[j + 1], c_edges[j] + 1)].max(initial=0)
+    return out
+
+
 class DrawCanvas(RasterWidget, can_focus=True):
     """Draw with the mouse (left paints, right erases) or keys (arrows, space, x, c)."""
 
@@ -94,11 +106,21 @@ class DrawCanvas(RasterWidget, can_focus=True):
         self.invalidate()
         self.post_message(self.Changed(self, self.image))
 
-    # -- geometry: the 28x14-cell picture, scaled by a whole factor and centred ------------------
-    def _geometry(self) -> tuple[int, int, int]:
+    # -- geometry: the 28x28-pixel picture, square (a cell is 1x2 pixels), scaled and centred ---------
+    def _geometry(self) -> tuple[float, int, int]:
+        """(scale, x0, y0): cells per pixel column; a whole number when the 28x14 cells fit, else a fraction."""
         width, height = self.size
-        s = max(1, min(width // SIDE, height // (SIDE // 2)))
-        return s, (width - SIDE * s) // 2, (height - SIDE // 2 * s) // 2
+        s = min(width // SIDE, height // (SIDE // 2))
+        if s >= 1:
+            return s, (width - SIDE * s) // 2, (height - SIDE // 2 * s) // 2
+        rows = max(1, min(height, width // 2))  # too small: shrink, but stay square
+        cols = 2 * rows
+        return cols / SIDE, (width - cols) // 2, (height - rows) // 2
+
+    def _cells(self) -> tuple[int, int]:
+        """(columns, rows) the picture takes."""
+        s = self._geometry()[0]
+        return max(1, round(SIDE * s)), max(1, round(SIDE // 2 * s))
 
     def _pixel(self, event: events.MouseEvent) -> np.ndarray | None:
         offset = event.get_content_offset(self)
@@ -154,16 +176,21 @@ class DrawCanvas(RasterWidget, can_focus=True):
     # -- drawing -----------------------------------------------------------------------------------
     def build(self, width: int, height: int, pal: Palette, base: Style) -> list[Strip]:
         s, x0, y0 = self._geometry()
+        cols, rows = self._cells()
         img = self._image
         if pal.ramp:  # one cell per two pixel rows: keep the brighter so thin strokes survive
             img = np.maximum(img[0::2], img[1::2])
+        if s < 1:  # shrunk: keep the brightest pixel under each display pixel, so strokes survive
+            img = _max_pool(img, rows if pal.ramp else 2 * rows, cols)
         scale = pal.gray
-        levels = palette.quantize(resample(img, img.shape[0] * s, SIDE * s), (0.0, 1.0), scale.levels)
+        rows_px = rows if pal.ramp else 2 * rows
+        levels = palette.quantize(resample(img, rows_px, cols), (0.0, 1.0), scale.levels)
         if self.has_focus:
             levels = levels.copy()
-            r = int(self.cursor[0]) // (2 if pal.ramp else 1) * s
-            c = int(self.cursor[1]) * s
-            levels[r:r + s, c:c + s] = -1  # marked, replaced below
+            k = max(1, int(s))
+            r = int(int(self.cursor[0]) * rows_px / SIDE)
+            c = int(int(self.cursor[1]) * cols / SIDE)
+            levels[r:r + k, c:c + k] = -1  # marked, replaced below
         marked = levels < 0
         canvas = CellCanvas(width, height, base)
         codes = level_codes(canvas, np.maximum(levels, 0), scale, pal)

@@ -130,6 +130,40 @@ def pixel_rows(cell_rows: int, pal: Palette) -> int:
     return cell_rows if pal.ramp else 2 * cell_rows
 
 
+ELLIPSIS, ASCII_ELLIPSIS = "…", "~"
+
+
+_ASCII_FOR = {"×": "x", "·": ".", "…": "~", "σ": "s", "→": "->", "←": "<-", "↑": "^", "↓": "v", "−": "-",
+              "²": "^2", "√": "sqrt", "≤": "<=", "≥": ">=", "±": "+-"}
+
+
+def plain(text: str) -> str:
+    """``text`` with every non-ASCII character spelled in ASCII (``?`` when there is no spelling)."""
+    if text.isascii():
+        return text
+    return "".join(ch if ch.isascii() else _ASCII_FOR.get(ch, "?") for ch in text)
+
+
+def elide(text: str, width: int, ascii: bool = False) -> str:
+    """``text`` cut to ``width`` cells, ending in an ellipsis when cut; ASCII only when ``ascii``."""
+    if ascii:
+        text = plain(text)
+    if width <= 0:
+        return ""
+    if len(text) <= width:
+        return text
+    return text[: width - 1] + (ASCII_ELLIPSIS if ascii else ELLIPSIS)
+
+
+def square_plane(width: int, height: int) -> tuple[int, int, int, int]:
+    """(x0, y0, columns, rows) of the largest square (in pixels: a cell is 1 wide, 2 tall) centred in the box."""
+    rows = max(0, min(height, width // 2))
+    cols = 2 * rows
+    if rows == 0:  # too narrow for even one square cell pair: use what there is
+        rows, cols = min(height, 1), min(width, 1)
+    return (width - cols) // 2, (height - rows) // 2, cols, rows
+
+
 def placeholder(width: int, height: int, text: str, base: Style) -> list[Strip]:
     canvas = CellCanvas(width, height, base)
     canvas.centred(height // 2, text, Style(dim=True))
@@ -232,11 +266,17 @@ def label_colors(labels: np.ndarray, vrange: tuple[float, float], pal: Palette) 
 
 
 class FieldView(RasterWidget):
-    """Heatmap of a Field with the data points on top."""
+    """Heatmap of a Field with the data points on top and a legend line under it.
+
+    The plane keeps its aspect ratio: the heatmap is the largest square (in
+    pixels) that fits, centred; a circle data set draws as a circle.
+    """
 
     DEFAULT_CSS = """
     FieldView { width: 1fr; height: 1fr; }
     """
+
+    LEGEND_MIN_HEIGHT = 6  # below this the plane needs every row
 
     def __init__(self, placeholder: str = "no field yet", **kwargs):
         super().__init__(**kwargs)
@@ -246,6 +286,7 @@ class FieldView(RasterWidget):
         self.discretize = False
         self.show_test = False
         self.title = ""
+        self.plane: tuple[int, int, int, int] = (0, 0, 0, 0)  # x0, y0, columns, rows of the heatmap
 
     def update_field(self, field: Field | None, points: Iterable[Points] = (), *, discretize: bool = False,
                      show_test: bool = False, title: str = "") -> None:
@@ -253,56 +294,148 @@ class FieldView(RasterWidget):
         self.discretize, self.show_test, self.title = discretize, show_test, title
         self.invalidate()
 
+    @property
+    def three(self) -> bool:
+        return self.field is not None and getattr(self.field, "classes", 0) == 3
+
+    def scale(self, pal: Palette) -> Scale:
+        return pal.three if self.three else pal.diverging
+
     def heat_levels(self, values: np.ndarray, rows_px: int, width: int, scale: Scale) -> np.ndarray:
         """Palette level per pixel; subclasses may remap (e.g. flip so low loss is blue)."""
-        return palette.quantize(resample(values, rows_px, width), self.field.vrange, scale.levels, self.discretize)
+        values = resample(values, rows_px, width)
+        if self.three and self.discretize:  # three classes keep three colours, not two
+            t = palette.normalize(values, self.field.vrange) * 2 - 1
+            half = scale.levels // 2
+            return np.where(t < -0.2, 0, np.where(t > 0.2, scale.levels - 1, half)).astype(np.intp)
+        return palette.quantize(values, self.field.vrange, scale.levels, self.discretize)
 
     def heat_canvas(self, width: int, height: int, pal: Palette, base: Style):
-        """(canvas with the heatmap drawn, levels, pixel rows), or None when there is no field to draw."""
+        """(canvas with the heatmap filling it, levels, pixel rows), or None when there is no field to draw."""
         values = None if self.field is None else np.asarray(self.field.values)
         if values is None or values.ndim != 2 or values.size == 0:
             return None
         rows_px = pixel_rows(height, pal)
-        levels = self.heat_levels(values, rows_px, width, pal.diverging)
+        scale = self.scale(pal)
+        levels = self.heat_levels(values, rows_px, width, scale)
         canvas = CellCanvas(width, height, base)
-        canvas.codes[:] = level_codes(canvas, levels, pal.diverging, pal)
+        canvas.codes[:] = level_codes(canvas, levels, scale, pal)
         return canvas, levels, rows_px
 
     def build(self, width: int, height: int, pal: Palette, base: Style) -> list[Strip]:
-        drawn = self.heat_canvas(width, height, pal, base)
-        if drawn is None:
+        values = None if self.field is None else np.asarray(self.field.values)
+        if values is None or values.ndim != 2 or values.size == 0:
+            self.plane = (0, 0, 0, 0)
             return placeholder(width, height, self.placeholder, base)
-        canvas, levels, rows_px = drawn
-        self._draw_points(canvas, levels, rows_px, pal)
+        legend = height >= self.LEGEND_MIN_HEIGHT
+        x0, y0, cols, rows = square_plane(width, height - legend)
+        if legend:  # plane and legend as one block, centred: the legend sits right under the plane
+            y0 = (height - rows - 1) // 2
+        self.plane = (x0, y0, cols, rows)
+        canvas = CellCanvas(width, height, base)
+        scale = self.scale(pal)
+        rows_px = pixel_rows(rows, pal)
+        levels = self.heat_levels(values, rows_px, cols, scale)
+        canvas.paint(x0, y0, level_codes(canvas, levels, scale, pal))
+        self._draw_points(canvas, levels, rows_px, pal, x0, y0, cols)
         if self.title:
-            canvas.text(0, 0, f" {self.title} "[:width], Style(bold=True))
+            canvas.text(x0, y0, elide(f" {self.title} ", cols, pal.ascii), Style(bold=True))
+        if legend:
+            self._draw_legend(canvas, y0 + rows, pal, scale)
         return canvas.strips()
 
-    def _draw_points(self, canvas: CellCanvas, levels: np.ndarray, rows_px: int, pal: Palette) -> None:
+    # -- points ------------------------------------------------------------------------------------
+    def point_color_index(self, labels: np.ndarray, pal: Palette) -> np.ndarray:
+        """Index into ``pal.point_levels + pal.classes`` per label."""
+        if self.three:  # labels -1, 0, +1: the first, the third (green) and the second class colour
+            n = len(pal.point_levels)
+            lab = np.rint(np.nan_to_num(np.asarray(labels, np.float64).reshape(-1))).astype(np.intp)
+            return n + np.select([lab < 0, lab > 0], [0, 1], 2)
+        return label_colors(labels, self.field.vrange, pal)
+
+    def point_glyph(self, ci: int, test: bool, pal: Palette) -> str:
+        n, mid = len(pal.point_levels), len(pal.point_levels) // 2
+        if not pal.ramp:
+            return "○" if test else "●"
+        glyph = palette.CLASS_GLYPHS[ci - n] if ci >= n else "x" if ci < mid else "o" if ci > mid else "v"
+        return glyph.lower() if test else glyph.upper()
+
+    def _draw_points(self, canvas: CellCanvas, levels: np.ndarray, rows_px: int, pal: Palette,
+                     x0: int = 0, y0: int = 0, cols: int | None = None) -> None:
         field = self.field
+        cols = canvas.width if cols is None else cols
         colors = (*pal.point_levels, *pal.classes)
-        mid = len(pal.point_levels) // 2
+        scale = self.scale(pal)
         for pts in self.points:  # train first, so test points land on top
             if pts.test and not self.show_test:
                 continue
-            row, col, keep = point_cells(pts, field.extent, canvas.width, rows_px)
+            row, col, keep = point_cells(pts, field.extent, cols, rows_px)
             if not row.size:
                 continue
-            color_idx = label_colors(np.asarray(pts.labels).reshape(-1)[keep], field.vrange, pal)
+            color_idx = self.point_color_index(np.asarray(pts.labels).reshape(-1)[keep], pal)
             under = levels[row, col]  # heatmap level of the pixel the point sits on
-            combo = color_idx * pal.diverging.levels + under
-            uniq, inverse = np.unique(combo, return_inverse=True)
+            nlev = scale.levels
+            uniq, inverse = np.unique(color_idx * nlev + under, return_inverse=True)
             codes = []
             for k in uniq.tolist():
-                ci, lv = divmod(k, pal.diverging.levels)
+                ci, lv = divmod(k, nlev)
+                glyph = self.point_glyph(ci, pts.test, pal)
                 if pal.ramp:
-                    glyph = palette.CLASS_GLYPHS[ci - len(pal.point_levels)] if ci >= len(pal.point_levels) \
-                        else "x" if ci < mid else "o" if ci > mid else "*"
-                    glyph = glyph.lower() if pts.test else glyph.upper()
                     style = Style(color=colors[ci], bold=True)
                 else:
-                    glyph = "○" if pts.test else "●"
-                    style = pal.point_style(colors[ci], pal.diverging.colors[lv])
+                    style = pal.point_style(colors[ci], pal.halo(scale.colors[lv], pts.test))
                 codes.append(canvas.code(glyph, style))
-            cell_row = row if pal.ramp else row // 2
-            canvas.codes[cell_row, col] = np.asarray(codes, dtype=np.intp)[inverse.reshape(-1)]
+            cell_row = (row if pal.ramp else row // 2) + y0
+            canvas.codes[cell_row, col + x0] = np.asarray(codes, dtype=np.intp)[inverse.reshape(-1)]
+
+    # -- legend ------------------------------------------------------------------------------------
+    def legend_items(self, pal: Palette, scale: Scale) -> list[tuple[str, Style]]:
+        """The legend as (text, style) runs: which colour is which class or value, and train vs test."""
+        field = self.field
+        colors = (*pal.point_levels, *pal.classes)
+        n = len(pal.point_levels)
+        bold = Style(bold=True)
+        out: list[tuple[str, Style]] = []
+
+        def marker(ci: int, test: bool = False) -> tuple[str, Style]:
+            glyph = self.point_glyph(ci, test, pal)
+            if pal.ramp:
+                return glyph, Style(color=colors[ci], bold=True)
+            return glyph, pal.point_style(colors[ci], pal.halo(scale.colors[scale.levels // 2], test))
+
+        if self.three:
+            for name, ci in (("class 1", n), ("class 2", n + 2), ("class 3", n + 1)):
+                out += [marker(ci), (f" {name}  ", bold)]
+        else:
+            lo, hi = field.vrange
+            out += [marker(0), (f" {_num(lo)} ", bold)]
+            steps = 2 if self.discretize else 7
+            for k in range(steps):
+                lv = round(k * (scale.levels - 1) / (steps - 1))
+                if pal.ramp:
+                    out.append((scale.glyphs[lv] if scale.glyphs[lv] != " " else "_", Style(color=scale.colors[lv])))
+                else:
+                    out.append((" ", Style(bgcolor=scale.colors[lv])))
+            out += [(f" {_num(hi)} ", bold), marker(n - 1), ("  ", _PLAIN)]
+        if self.show_test and any(p.test for p in self.points):
+            ci = n if self.three else n - 1
+            out += [marker(ci), (" train ", _PLAIN), marker(ci, True), (" test", _PLAIN)]
+        return out
+
+    def _draw_legend(self, canvas: CellCanvas, y: int, pal: Palette, scale: Scale) -> None:
+        items = self.legend_items(pal, scale)
+        total = sum(len(t) for t, _ in items)
+        while items and total > canvas.width:  # drop whole items from the end rather than cut one
+            t, _ = items.pop()
+            total -= len(t)
+        x = max(0, (canvas.width - total) // 2)
+        for text, style in items:
+            canvas.text(x, y, text, style)
+            x += len(text)
+
+
+def _num(v: float) -> str:
+    v = float(v)
+    if v == int(v) and abs(v) < 1e6:
+        return f"{int(v):+d}" if v else "0"
+    return f"{v:+.3g}"

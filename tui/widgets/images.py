@@ -12,7 +12,7 @@ from textual.strip import Strip
 
 from tui import palette
 from tui.palette import Palette
-from tui.widgets.fieldview import CellCanvas, RasterWidget, level_codes, pixel_rows, placeholder, resample
+from tui.widgets.fieldview import CellCanvas, RasterWidget, elide, level_codes, pixel_rows, placeholder, resample
 
 SCALES = (6, 5, 4, 3, 2, 1, 1 / 2, 1 / 3, 1 / 4)
 MAX_TILE_W = 32  # do not blow a 5x5 filter up past this many columns
@@ -105,5 +105,5 @@ class ImageGrid(RasterWidget):
             canvas.paint(x + (t.col_w - t.img_w) // 2, y, level_codes(canvas, levels, scale, pal))
             if item.caption:
                 style = pal.text if item.ok is None else pal.ok if item.ok else pal.bad
-                canvas.text(x, y + t.img_h, item.caption[: t.col_w], style)
+                canvas.text(x, y + t.img_h, elide(item.caption, t.col_w, pal.ascii), style)
         return canvas.strips()

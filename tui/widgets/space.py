@@ -15,7 +15,7 @@ from scenarios.views import HiddenSpace, Points
 from tui import palette
 from tui.palette import Palette
 from tui.widgets.curve import _color, _fmt, braille_bits
-from tui.widgets.fieldview import CellCanvas, RasterWidget, label_colors, placeholder, point_cells
+from tui.widgets.fieldview import CellCanvas, RasterWidget, elide, label_colors, placeholder, point_cells, square_plane
 
 
 def polyline_pixels(lines, lim: tuple[float, float], rows: int, cols: int) -> tuple[np.ndarray, np.ndarray]:
@@ -61,41 +61,55 @@ class SpaceView(RasterWidget):
         sp = self.space
         if not sp or height < 3 or width < 4:
             return placeholder(width, height, self.placeholder if not sp else "", base)
-        rows = height - 1  # the last row names the axes
+        # Both axes share one range: keep the plot square (a cell is 1 x 2 pixels), centred above the caption.
+        x0, y0, cols, rows = square_plane(width, height - 1)
         lim = (float(sp.lim[0]), float(sp.lim[1]))
         canvas = CellCanvas(width, height, base)
         grid = Style(color=_color(pal, palette.LINE_DIM, 8))
         if pal.ascii:
-            r, c = polyline_pixels(sp.lines, lim, rows, width)
-            canvas.codes[r, c] = canvas.code(".", grid)
+            r, c = polyline_pixels(sp.lines, lim, rows, cols)
+            canvas.codes[r + y0, c + x0] = canvas.code(".", grid)
         else:
-            mask = np.zeros((4 * rows, 2 * width), dtype=bool)
-            mask[polyline_pixels(sp.lines, lim, 4 * rows, 2 * width)] = True
+            mask = np.zeros((4 * rows, 2 * cols), dtype=bool)
+            mask[polyline_pixels(sp.lines, lim, 4 * rows, 2 * cols)] = True
             bits = braille_bits(mask)
             on = bits > 0
             table = np.zeros(256, dtype=np.intp)
             for b in np.unique(bits[on]).tolist():
                 table[b] = canvas.code(chr(0x2800 + b), grid)
-            canvas.codes[:rows][on] = table[bits[on]]
-        self._draw_points(canvas, sp, lim, rows, pal)
-        canvas.text(0, 0, f" {sp.title} "[:width], Style(bold=True))
-        axes = f" x: {sp.xlabel}  y: {sp.ylabel}  [{_fmt(lim[0])}, {_fmt(lim[1])}] "
-        canvas.text(0, height - 1, axes[:width], Style(dim=True))
+            canvas.codes[y0:y0 + rows, x0:x0 + cols][on] = table[bits[on]]
+        self._draw_points(canvas, sp, lim, x0, y0, cols, rows, pal)
+        canvas.text(0, 0, elide(f" {sp.title} ", width, pal.ascii), Style(bold=True))
+        rng = f"[{_fmt(lim[0])}, {_fmt(lim[1])}]"
+        for axes in (f" x: {sp.xlabel}  y: {sp.ylabel}  {rng} ", f" x: {sp.xlabel}  y: {sp.ylabel} ",
+                     f" x {sp.xlabel}, y {sp.ylabel} "):
+            if len(axes) <= width:
+                break
+        canvas.text(0, height - 1, elide(axes, width, pal.ascii), Style(dim=True))
         return canvas.strips()
 
-    def _draw_points(self, canvas: CellCanvas, sp: dict, lim, rows: int, pal: Palette) -> None:
+    def _draw_points(self, canvas: CellCanvas, sp: HiddenSpace, lim, x0: int, y0: int, cols: int, rows: int,
+                     pal: Palette) -> None:
         xy = np.asarray(sp.points, np.float64).reshape(-1, 2)
         if not len(xy):
             return
         labels = np.asarray(sp.labels, np.float64)
         pts = Points(xy, labels)
-        r, c, keep = point_cells(pts, (*lim, *lim), canvas.width, rows)
+        r, c, keep = point_cells(pts, (*lim, *lim), cols, rows)
         colors = (*pal.point_levels, *pal.classes)
-        which = label_colors(labels[keep], (-1.0, 1.0), pal)
-        glyph = "o" if pal.ascii else "●"
+        n = len(pal.point_levels)
+        if getattr(sp, "classes", 0) == 3:  # labels -1, 0, +1: the same three class colours as the field
+            lab = np.rint(np.nan_to_num(labels[keep])).astype(np.intp)
+            which = n + np.select([lab < 0, lab > 0], [0, 1], 2)
+        else:
+            which = label_colors(labels[keep], (-1.0, 1.0), pal)
         for k in np.unique(which).tolist():
             pick = which == k
-            canvas.codes[r[pick], c[pick]] = canvas.code(glyph, Style(color=colors[k], bold=True))
+            if pal.ascii:
+                glyph = palette.CLASS_GLYPHS[k - n].upper() if k >= n else "X" if k < n // 2 else "O"
+            else:
+                glyph = "●"
+            canvas.codes[r[pick] + y0, c[pick] + x0] = canvas.code(glyph, Style(color=colors[k], bold=True))
 
 
 PANES = {"space": SpaceView}
