@@ -7,7 +7,8 @@ import sys
 import numpy as np
 import pytest
 
-from engine import bench
+from engine import bench, builders
+from engine.bench import workloads
 from engine.losses import get_loss
 from engine.optimizers import SGD
 
@@ -97,16 +98,16 @@ def test_missing_mnist_skips_in_all(capsys, tmp_path):
 
 
 def test_ratio_means_engine_speed_over_reference_speed():
-    assert bench._ratio(200.0, 100.0, "higher") == 2.0  # twice the steps/s
-    assert bench._ratio(1.0, 2.0, "lower") == 2.0  # half the seconds
-    assert bench._ratio(0.98, 0.97, None) is None and bench._ratio(1.0, None, "higher") is None
+    assert bench.ratio(200.0, 100.0, "higher") == 2.0  # twice the steps/s
+    assert bench.ratio(1.0, 2.0, "lower") == 2.0  # half the seconds
+    assert bench.ratio(0.98, 0.97, None) is None and bench.ratio(1.0, None, "higher") is None
 
 
 def test_numpy_reference_computes_the_engines_step():
     """Same weights, same batch: same loss, and the same weights after one SGD step."""
-    model = bench.playground_net(seed=3)
+    model = workloads.playground_net(seed=3)
     ref = bench.NumpyMLP.from_model(model)
-    x, y = bench.playground_data()
+    x, y = workloads.playground_data()
     xb, yb = x[:10], y[:10]
     loss = get_loss("mse")
     engine_loss = loss.forward(model.forward(xb, True), yb)
@@ -147,8 +148,8 @@ def test_time_to_target_gives_up_after_max_epochs():
 def test_torch_copy_computes_the_same_function():
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(0)
-    for model, x in [(bench.playground_net(), rng.normal(size=(7, 2)).astype(np.float32)),
-                     (bench.mnist_cnn((4, 6), hidden=12, pool_first=True), rng.random((3, 1, 28, 28), dtype=np.float32))]:
+    for model, x in [(workloads.playground_net(), rng.normal(size=(7, 2)).astype(np.float32)),
+                     (builders.cnn((4, 6), (12,), pool_first=True), rng.random((3, 1, 28, 28), dtype=np.float32))]:
         with torch.inference_mode():
             theirs = bench.to_torch(model, torch)(torch.from_numpy(x)).numpy()
         np.testing.assert_allclose(model.forward(x), theirs, rtol=1e-4, atol=1e-5)
