@@ -11,6 +11,9 @@ it splits the time into parts by wrapping, for the run only, the helper function
 is ``other`` (bias adds, elementwise ops, small copies).  Wrapping costs about a microsecond per call,
 so the wrapped total is a little above an unwrapped step (both are printed).
 
+Times are this thread's CPU time by default (``--clock cpu``: on a shared machine, time spent
+descheduled is not the code's), or wall time (``--clock wall``; use it with ``--threads`` > 1).
+
 FLOPs: multiply-adds of the convolutions and dense layers counted twice (forward; backward twice that,
 less the first layer's unneeded input gradient).
 """
@@ -45,6 +48,9 @@ def helper_modules():
     return [layers_module]
 
 
+now = time.thread_time
+
+
 class Clock:
     """Accumulates seconds per (layer, phase, part); ``where`` is the layer call being timed."""
 
@@ -56,21 +62,21 @@ class Clock:
         def timed(*a, **k):
             if self.where is None:
                 return fn(*a, **k)
-            t = time.perf_counter()
+            t = now()
             try:
                 return fn(*a, **k)
             finally:
-                self.total[(*self.where, part)] += time.perf_counter() - t
+                self.total[(*self.where, part)] += now() - t
         return timed
 
     def layer(self, fn, name, phase):
         def timed(*a, **k):
             self.where = (name, phase)
-            t = time.perf_counter()
+            t = now()
             try:
                 return fn(*a, **k)
             finally:
-                self.total[(name, phase, "all")] += time.perf_counter() - t
+                self.total[(name, phase, "all")] += now() - t
                 self.where = None
         return timed
 
@@ -131,19 +137,19 @@ def profile(workload: str, steps: int, batch: int | None, data) -> dict:
         perm, pos, seen = None, len(x), 0
         t_step = []
         for _ in range(n):
-            t0 = time.perf_counter()
+            t0 = now()
             if pos >= len(x):
                 perm, pos = rng.permutation(len(x)), 0
             a, b = pos, min(pos + bs, len(x))
             pos = b
             xb = x[perm[a:b]]  # the Trainer gathers each batch of a big training set (engine.trainer._Gather)
-            t1 = time.perf_counter()
+            t1 = now()
             value = loss.forward(model.forward(xb, True), y[perm[a:b]])
             g = loss.backward()
             model.backward(g)
-            t2 = time.perf_counter()
+            t2 = now()
             opt.step(groups)
-            t3 = time.perf_counter()
+            t3 = now()
             if not math.isfinite(value):
                 raise RuntimeError("diverged")
             if timed:
@@ -196,7 +202,7 @@ def print_table(r: dict) -> None:
     rows = sorted(r["rows"], key=lambda row: (order.get(row["layer"], 1), row["phase"] == "backward",
                                                int(row["layer"].split(":")[0]) * (1 if row["phase"] == "forward" else -1)
                                                if ":" in row["layer"] else 0))
-    print(f"{r['workload']} batch {r['batch']}, {r['steps']} steps: median step {r['step_ms_median']:.2f} ms "
+    print(f"{r['workload']} batch {r['batch']}, {r['steps']} steps, {r.get('clock', 'cpu')} time: median step {r['step_ms_median']:.2f} ms "
           f"unwrapped ({r['samples_per_s']:,.0f} samples/s), {r['step_ms_wrapped']:.2f} ms wrapped; "
           f"{r['flops_train'] / 1e6:.2f} MFLOP per training sample ({r['gflops_per_s']:.1f} GFLOP/s)")
     total = sum(row["ms"] for row in rows)
@@ -215,13 +221,16 @@ def main(argv=None) -> int:
     p.add_argument("--batch", type=int)
     p.add_argument("--subset", action="store_true")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--clock", choices=("cpu", "wall"), default="cpu", help="this thread's CPU time (default) or wall time")
     args = p.parse_args(argv)
+    global now
+    now = time.thread_time if args.clock == "cpu" else time.perf_counter
     data = mnist.load_subset() if args.subset else mnist.load(download=False)
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=args.threads), np.errstate(all="ignore"):
         r = profile(args.workload, args.steps, args.batch, data)
-    r["threads"] = args.threads
+    r["threads"], r["clock"] = args.threads, args.clock
     print(json.dumps(r)) if args.json else print_table(r)
     return 0
 
