@@ -9,7 +9,7 @@ import sys
 import numpy as np
 
 from .references import import_torch
-from .report import Table, info
+from .report import Table, info, print_header
 from .workloads import MNIST_WORKLOADS, WORKLOADS, bench_w1, bench_w2, bench_w3, bench_w4, load_mnist
 
 
@@ -32,7 +32,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--mnist-dir", metavar="DIR", help="folder with the four MNIST files "
                    "(default: $NNPLAY_MNIST_DIR, then the user cache; never downloads)")
     p.add_argument("--subset", action="store_true", help="use the bundled MNIST subset (a smoke test: figures not comparable)")
-    p.add_argument("--repeats", type=int, default=5, help="W1: best of this many timed repeats (default 5)")
+    p.add_argument("--repeats", type=int, default=5, help="timed chunks per workload, engine and references "
+                   "taking turns; figures are their medians (default 5)")
     p.add_argument("--quick", action="store_true", help="tiny sizes: checks the pipeline, figures mean nothing")
     p.add_argument("--no-torch", action="store_true", help="skip PyTorch even when it is importable")
     return p
@@ -67,19 +68,22 @@ def _run(argv) -> int:
         torch.set_num_threads(args.threads)
     from threadpoolctl import threadpool_limits
 
-    if not args.json:
-        print(f"nnplay bench: {args.threads} thread(s); vs X = engine speed / X speed (> 1: engine faster)"
-              + ("" if torch else "; PyTorch not importable: no torch figures"), flush=True)
-    emit = (lambda r: print(json.dumps(r), flush=True)) if args.json else Table(sys.stdout).row
-    emit(info(args, torch))
     with threadpool_limits(limits=args.threads), np.errstate(all="ignore"):
+        head = info(args, torch)
+        if args.json:
+            emit = lambda r: print(json.dumps(r), flush=True)  # noqa: E731
+            emit(head)
+        else:
+            print_header(head)
+            emit = Table(sys.stdout).row
         for w in wanted:
             if w == "W1":
                 rows = bench_w1(torch, args.repeats, args.quick)
             elif data is None:
                 rows = [{"kind": "skipped", "workload": w, "name": WORKLOADS[w], "reason": why}]
             else:
-                rows = {"W2": bench_w2, "W3": bench_w3}[w](torch, data) if w != "W4" else bench_w4(torch, data, quick=args.quick)
+                rows = (bench_w4(torch, data, quick=args.quick) if w == "W4"
+                        else {"W2": bench_w2, "W3": bench_w3}[w](torch, data, args.repeats))
             for r in rows:
                 emit(r)
     return 0

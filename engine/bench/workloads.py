@@ -15,6 +15,7 @@ from ..model import Sequential
 from ..optimizers import SGD, Adam
 from ..trainer import Trainer
 from .references import NumpyMLP, TorchLoop, to_torch
+from . import timing
 from .report import ratio
 
 WORKLOADS = {"W1": "playground", "W2": "mnist-mlp", "W3": "mnist-cnn", "W4": "mnist-99"}
@@ -44,23 +45,22 @@ def engine_accuracy(model: Sequential, x, y, batch: int = 1000) -> float:
 
 
 def metric(workload: str, name: str, unit: str, better: str | None, engine, torch=None, numpy_ref=None,
-           **extra) -> dict:
-    """One result line; ``vs_*`` is engine speed / reference speed (None for accuracies)."""
+           spreads: dict | None = None, **extra) -> dict:
+    """One result line; ``vs_*`` is engine speed / reference speed (None for accuracies).  ``spreads``
+    (from :func:`spread`) replaces ``vs_*`` by the median of paired chunk ratios and adds ``*_min``/``*_max``."""
     row = {"kind": "metric", "workload": workload, "name": WORKLOADS[workload], "metric": name, "unit": unit,
            "better": better, "engine": engine, "torch": torch, "vs_torch": ratio(engine, torch, better)}
     if workload == "W1":
         row.update(numpy_ref=numpy_ref, vs_numpy=ratio(engine, numpy_ref, better))
+    row.update(spreads or {})
     row.update(extra)
     return row
 
 
-def _best_time(fn, repeats: int) -> float:
-    best = math.inf
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t)
-    return best
+def spread(who: str, values, digits: int = 1) -> dict:
+    """``{who: median, who_min: ..., who_max: ...}`` for a metric row."""
+    s = timing.summary(values, digits)
+    return {who: s["median"], f"{who}_min": s["min"], f"{who}_max": s["max"]}
 
 
 # ---------------------------------------------------------------- W1
@@ -77,18 +77,18 @@ def playground_data(seed: int = 0):
 
 
 def bench_w1(torch, repeats: int, quick: bool) -> list[dict]:
-    """Training steps/s and one forward over a 100x100 grid, each engine/NumPy/PyTorch in turn per repeat."""
+    """Training steps/s and one forward over a 100x100 grid: engine, NumPy and PyTorch take turns, ``repeats`` times."""
     x, y = playground_data()
     grid, _ = features.grid(100)
-    steps = 20 if quick else 2000
+    steps, fwd_reps = (20, 2) if quick else (2000, 20)
     model = playground_net()
     trainer = Trainer(model, get_loss("mse"), SGD(0.03), x, y, batch_size=10, seed=0)
     ref = NumpyMLP.from_model(model)
     ref_rng = np.random.default_rng(0)
     ref_state = {"pos": len(x)}
 
-    def ref_steps():
-        for _ in range(steps):
+    def ref_steps(n):
+        for _ in range(n):
             if ref_state["pos"] >= len(x):
                 perm = ref_rng.permutation(len(x))
                 ref_state.update(xs=x[perm], ys=y[perm], pos=0)
@@ -96,8 +96,7 @@ def bench_w1(torch, repeats: int, quick: bool) -> list[dict]:
             b = ref_state["pos"] = a + 10
             ref.step(ref_state["xs"][a:b], ref_state["ys"][a:b], 0.03)
 
-    runs = {"engine": (lambda: trainer.step(steps), lambda: model.forward(grid)),
-            "numpy_ref": (ref_steps, lambda: ref.forward(grid))}
+    runs = {"engine": (trainer.step, lambda: model.forward(grid)), "numpy_ref": (ref_steps, lambda: ref.forward(grid))}
     if torch is not None:
         net = to_torch(model, torch)
         loop = TorchLoop(torch, net, "mse", torch.optim.SGD(net.parameters(), lr=0.03), x, y, 10)
@@ -107,22 +106,38 @@ def bench_w1(torch, repeats: int, quick: bool) -> list[dict]:
             with torch.inference_mode():
                 net(grid_t)
 
-        runs["torch"] = (lambda: loop.step(steps), torch_grid)
-    train = {k: math.inf for k in runs}
-    fwd = dict(train)
-    for fn, g in runs.values():  # warm up: first calls allocate
-        fn(), g()
-    for _ in range(max(1, repeats)):
-        for k, (fn, g) in runs.items():
-            train[k] = min(train[k], _best_time(fn, 1))
-            fwd[k] = min(fwd[k], _best_time(g, 2 if quick else 20))
+        runs["torch"] = (loop.step, torch_grid)
+    for train, forward in runs.values():  # warm up: first calls allocate
+        train(steps // 10), forward()
+
+    def turns(train, forward):
+        for _ in range(repeats):
+            train(steps)
+            yield steps
+            for _ in range(fwd_reps):
+                forward()
+            yield fwd_reps
+
+    times = timing.take_turns({k: turns(*fns) for k, fns in runs.items()})
     if trainer.state != "ok":
         raise RuntimeError(f"W1 engine run diverged: {trainer.diverged_reason}")
-    rate = {k: round(steps / t, 1) for k, t in train.items()}
-    ms = {k: round(1000 * t, 4) for k, t in fwd.items()}
-    return [metric("W1", "train_steps_per_s", "steps/s", "higher", rate["engine"], rate.get("torch"), rate["numpy_ref"],
-                   batch=10, steps_timed=steps),
-            metric("W1", "grid_forward_ms", "ms", "lower", ms["engine"], ms.get("torch"), ms["numpy_ref"], points=len(grid))]
+    train_t = {k: t[0::2] for k, t in times.items()}
+    fwd_t = {k: t[1::2] for k, t in times.items()}
+    rows = {}
+    for name, part in (("train", train_t), ("grid", fwd_t)):
+        row = {}
+        for k, t in part.items():
+            row.update(spread(k, [u / s for s, u, _ in t] if name == "train" else [1000 * s / u for s, u, _ in t], 4))
+        for ref_name in ("torch", "numpy_ref"):
+            if ref_name in part:
+                r = timing.paired_ratios(part["engine"], part[ref_name])
+                row.update(spread("vs_" + ref_name.replace("_ref", ""), r, 3))
+        rows[name] = row
+    tr, gr = rows["train"], rows["grid"]
+    return [metric("W1", "train_steps_per_s", "steps/s", "higher", tr["engine"], tr.get("torch"), tr["numpy_ref"],
+                   spreads=tr, batch=10, steps_timed=steps),
+            metric("W1", "grid_forward_ms", "ms", "lower", gr["engine"], gr.get("torch"), gr["numpy_ref"],
+                   spreads=gr, points=len(grid))]
 
 
 # ---------------------------------------------------------------- MNIST
@@ -156,69 +171,92 @@ def load_mnist(args):
     return MnistArrays(data, limit=2000 if args.quick else None), None
 
 
-def _one_epoch(wl: str, model, make_engine_opt, make_torch_opt, data: MnistArrays, flat: bool, torch) -> list[dict]:
-    """One epoch each (engine, then PyTorch from the same weights): samples/s, epoch seconds, test accuracy."""
+def _epoch_turns(trainer_step, seen, n_steps: int, parts: int):
+    """A generator that trains ``n_steps`` in ``parts`` chunks, yielding the samples of each."""
+    for size in timing.chunk_sizes(n_steps, parts):
+        before = seen()
+        trainer_step(size)
+        yield seen() - before
+
+
+def _one_epoch(wl: str, model, make_engine_opt, make_torch_opt, data: MnistArrays, flat: bool, torch,
+               repeats: int) -> list[dict]:
+    """One epoch each from the same weights, engine and PyTorch taking turns in ``repeats`` chunks:
+    samples/s (median over chunks), epoch seconds (their sum), test accuracy after the epoch."""
     x, y = data.x("train", flat), data.y_train
     x_test = data.x("test", flat)
-    result = {}
-    net = to_torch(model, torch) if torch is not None else None
+    steps = math.ceil(len(x) / 64)
     trainer = Trainer(model, get_loss("softmax_ce"), make_engine_opt(), x, y, batch_size=64, seed=0)
-    t = time.perf_counter()
-    trainer.run_epochs(1)
-    seconds = time.perf_counter() - t
+    turns = {"engine": _epoch_turns(trainer.step, lambda: trainer.examples_seen, steps, repeats)}
+    if torch is not None:
+        net = to_torch(model, torch)
+        loop = TorchLoop(torch, net, "softmax_ce", make_torch_opt(net.parameters()), x, y, 64)
+        turns["torch"] = _epoch_turns(loop.step, lambda: loop.seen, steps, repeats)
+    times = timing.take_turns(turns)
     if trainer.state != "ok":
         raise RuntimeError(f"{wl} engine run diverged: {trainer.diverged_reason}")
-    result["engine"] = (seconds, engine_accuracy(model, x_test, data.y_test))
-    if net is not None:
-        loop = TorchLoop(torch, net, "softmax_ce", make_torch_opt(net.parameters()), x, y, 64)
-        t = time.perf_counter()
-        loop.step(math.ceil(len(x) / 64))
-        seconds = time.perf_counter() - t
-        result["torch"] = (seconds, loop.accuracy(x_test, data.y_test))
-    sec = {k: round(v[0], 3) for k, v in result.items()}
-    rate = {k: round(len(x) / v[0], 1) for k, v in result.items()}
-    acc = {k: round(v[1], 4) for k, v in result.items()}
-    common = {"data": data.source, "train_size": len(x)}
-    return [metric(wl, "samples_per_s", "samples/s", "higher", rate["engine"], rate.get("torch"), **common),
-            metric(wl, "epoch_s", "s", "lower", sec["engine"], sec.get("torch"), **common),
+    acc = {"engine": round(engine_accuracy(model, x_test, data.y_test), 4)}
+    if torch is not None:
+        acc["torch"] = round(loop.accuracy(x_test, data.y_test), 4)
+    rate, sec, cpu = {}, {}, {}
+    for k, t in times.items():
+        rate.update(spread(k, timing.rates(t)))
+        sec[k], cpu[f"{k}_cpu_s"] = round(timing.total(t), 3), round(timing.total(t, 2), 3)
+    if torch is not None:
+        rate.update(spread("vs_torch", timing.paired_ratios(times["engine"], times["torch"]), 3))
+    common = {"data": data.source, "train_size": len(x), "chunks": len(times["engine"])}
+    return [metric(wl, "samples_per_s", "samples/s", "higher", rate["engine"], rate.get("torch"), spreads=rate, **common),
+            metric(wl, "epoch_s", "s", "lower", sec["engine"], sec.get("torch"), **common, **cpu),
             metric(wl, "test_acc_1_epoch", "fraction", None, acc["engine"], acc.get("torch"), **common)]
 
 
-def bench_w2(torch, data: MnistArrays) -> list[dict]:
+def bench_w2(torch, data: MnistArrays, repeats: int = 5) -> list[dict]:
     model = builders.mlp(784, (128,), 10, "relu", init="he", out_init="glorot", seed=0)
     return _one_epoch("W2", model, lambda: SGD(0.05, momentum=0.9),
-                      lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9), data, True, torch)
+                      lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9), data, True, torch, repeats)
 
 
-def bench_w3(torch, data: MnistArrays) -> list[dict]:
+def bench_w3(torch, data: MnistArrays, repeats: int = 5) -> list[dict]:
     model = builders.cnn(**W3_NET)
-    return _one_epoch("W3", model, lambda: Adam(1e-3), lambda p: torch.optim.Adam(p, lr=1e-3), data, False, torch)
+    return _one_epoch("W3", model, lambda: Adam(1e-3), lambda p: torch.optim.Adam(p, lr=1e-3), data, False, torch,
+                      repeats)
 
 
-def time_to_target(trainer_step, set_lr, accuracy, seen, n_train: int, recipe: dict):
-    """Train with the recipe's lr schedule, testing on its schedule, until accuracy >= TARGET.
-
-    Returns ``(wall seconds to the last test, accuracy then, epochs, reached, [(epoch, s, acc), ...])``.
-    """
+def target_run(trainer_step, set_lr, accuracy, seen, n_train: int, recipe: dict, result: dict, clock=time.perf_counter):
+    """Train with the recipe's lr schedule, testing on its schedule, until accuracy >= TARGET; a generator
+    yielding after each chunk (<= 50 steps, or one test) so runs can take turns.  It times itself (its own
+    chunks only) and fills ``result``: ``seconds`` to the last test, ``acc``, ``epochs``, ``reached``,
+    ``tests`` = [(epoch, seconds, accuracy), ...]."""
     bs, lr0, decay = recipe["batch"], recipe["lr"], recipe["decay"]
-    chunk = 50
-    tests = []
+    tests, spent = [], 0.0
     next_test = recipe["first_eval"]
-    t0 = time.perf_counter()
     while True:
+        t = clock()
         epoch = seen() / n_train
         set_lr(lr0 * decay**epoch)
         steps_to_test = math.ceil((next_test * n_train - seen()) / bs)
-        trainer_step(max(1, min(chunk, steps_to_test)))
+        trainer_step(max(1, min(50, steps_to_test)))
         epoch = seen() / n_train
+        done = False
         if epoch + 1e-9 >= next_test:
             acc = accuracy()
-            tests.append((round(epoch, 3), round(time.perf_counter() - t0, 2), round(acc, 4)))
+            tests.append((round(epoch, 3), round(spent + clock() - t, 2), round(acc, 4)))
             next_test += recipe["eval_every"]
-            if acc >= TARGET or epoch + 1e-9 >= recipe["max_epochs"]:
-                break
-    seconds, acc = tests[-1][1], tests[-1][2]
-    return seconds, acc, tests[-1][0], acc >= TARGET, tests
+            done = acc >= TARGET or epoch + 1e-9 >= recipe["max_epochs"]
+        spent += clock() - t
+        yield 1
+        if done:
+            break
+    result.update(seconds=tests[-1][1], acc=tests[-1][2], epochs=tests[-1][0], reached=tests[-1][2] >= TARGET,
+                  tests=tests)
+
+
+def time_to_target(trainer_step, set_lr, accuracy, seen, n_train: int, recipe: dict):
+    """:func:`target_run` on its own: ``(seconds to the last test, accuracy then, epochs, reached, tests)``."""
+    r: dict = {}
+    for _ in target_run(trainer_step, set_lr, accuracy, seen, n_train, recipe, r):
+        pass
+    return r["seconds"], r["acc"], r["epochs"], r["reached"], r["tests"]
 
 
 def describe_recipe(r: dict) -> str:
@@ -229,31 +267,35 @@ def describe_recipe(r: dict) -> str:
 
 
 def bench_w4(torch, data: MnistArrays, recipe: dict = W4_RECIPE, quick: bool = False, seed: int = 0) -> list[dict]:
-    """Wall seconds (training plus the tests on the way) until the test accuracy is >= 99.0 %."""
+    """Wall seconds (training plus the tests on the way) until the test accuracy is >= 99.0 %,
+    engine and PyTorch taking turns chunk by chunk (each timing only its own chunks)."""
     recipe = dict(recipe, max_epochs=1, first_eval=1.0) if quick else recipe
     model = builders.cnn(recipe["channels"], (recipe["hidden"],) if recipe["hidden"] else (), seed, pool_first=True)
     x, y, x_test = data.x("train", False), data.y_train, data.x("test", False)
     n = len(x)
-    results = {}
+    results = {"engine": {}}
     net = to_torch(model, torch) if torch is not None else None
     opt = Adam(recipe["lr"])
     trainer = Trainer(model, get_loss("softmax_ce"), opt, x, y, batch_size=recipe["batch"], seed=seed)
-    results["engine"] = time_to_target(trainer.step, lambda lr: setattr(opt, "lr", lr),
-                                       lambda: engine_accuracy(model, x_test, data.y_test),
-                                       lambda: trainer.examples_seen, n, recipe)
-    if trainer.state != "ok":
-        raise RuntimeError(f"W4 engine run diverged: {trainer.diverged_reason}")
+    turns = {"engine": target_run(trainer.step, lambda lr: setattr(opt, "lr", lr),
+                                  lambda: engine_accuracy(model, x_test, data.y_test),
+                                  lambda: trainer.examples_seen, n, recipe, results["engine"])}
     if net is not None:
         loop = TorchLoop(torch, net, "softmax_ce", torch.optim.Adam(net.parameters(), lr=recipe["lr"]), x, y,
                          recipe["batch"], seed)
-        results["torch"] = time_to_target(loop.step, loop.set_lr, lambda: loop.accuracy(x_test, data.y_test),
-                                          lambda: loop.seen, n, recipe)
-    reached = {k: r[3] for k, r in results.items()}
-    sec = {k: r[0] if r[3] else None for k, r in results.items()}
-    acc = {k: r[1] for k, r in results.items()}
+        results["torch"] = {}
+        turns["torch"] = target_run(loop.step, loop.set_lr, lambda: loop.accuracy(x_test, data.y_test),
+                                    lambda: loop.seen, n, recipe, results["torch"])
+    timing.take_turns(turns)
+    if trainer.state != "ok":
+        raise RuntimeError(f"W4 engine run diverged: {trainer.diverged_reason}")
+    reached = {k: r["reached"] for k, r in results.items()}
+    sec = {k: r["seconds"] if r["reached"] else None for k, r in results.items()}
+    acc = {k: r["acc"] for k, r in results.items()}
     common = {"data": data.source, "recipe": describe_recipe(recipe)}
     gap = {f"{k}_pp_below_99_2": round(100 * (GOAL - a), 2) for k, a in acc.items()}
     return [metric("W4", "seconds_to_99", "s", "lower", sec["engine"], sec.get("torch"), reached=reached, **common),
             metric("W4", "test_acc_reached", "fraction", None, acc["engine"], acc.get("torch"), **gap),
-            metric("W4", "epochs", "epochs", None, results["engine"][2], results["torch"][2] if "torch" in results else None,
-                   tests={k: r[4] for k, r in results.items()})]
+            metric("W4", "epochs", "epochs", None, results["engine"]["epochs"],
+                   results["torch"]["epochs"] if "torch" in results else None,
+                   tests={k: r["tests"] for k, r in results.items()})]
