@@ -256,3 +256,17 @@ def test_step_is_a_threshold_and_trains_by_the_perceptron_rule():
     err = t - y
     np.testing.assert_allclose(dense.params["W"], w + 0.5 * (x * err).mean(axis=0)[:, None])
     np.testing.assert_allclose(dense.params["b"].reshape(-1), b.reshape(-1) + 0.5 * err.mean())
+
+
+@pytest.mark.parametrize("in_ch", [1, 3])
+def test_conv_evaluates_big_batches_in_chunks(in_ch, monkeypatch):
+    layer = Conv2D(in_ch, 4, 5, padding=2, rng=10, dtype=F64)
+    monkeypatch.setattr(Conv2D, "EVAL_CHUNK", 3)
+    x = rand(8, in_ch, 7, 6)  # 3 chunks of 3, 3 and 2
+    expected = naive_conv(x, layer.params["W"], layer.params["b"], 1, 2)
+    assert np.allclose(layer.forward(x), expected) and np.allclose(layer.forward(chwn_view(x)), expected)
+    y = layer.forward(x, train=True)  # training: one product over the whole batch, and a backward
+    assert np.allclose(y, expected) and layer.backward(np.ones_like(y)).shape == x.shape
+    layer.forward(x)
+    with pytest.raises(RuntimeError):  # an evaluation forward leaves nothing to differentiate
+        layer.backward(np.ones_like(y))
