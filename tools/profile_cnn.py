@@ -14,8 +14,7 @@ so the wrapped total is a little above an unwrapped step (both are printed).
 Times are this thread's CPU time by default (``--clock cpu``: on a shared machine, time spent
 descheduled is not the code's), or wall time (``--clock wall``; use it with ``--threads`` > 1).
 
-FLOPs: multiply-adds of the convolutions and dense layers counted twice (forward; backward twice that,
-less the first layer's unneeded input gradient).
+FLOPs: engine.bench.flops (convolutions and dense layers; a multiply-add is 2).
 """
 
 from __future__ import annotations
@@ -34,9 +33,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from engine import backend, builders, layers as layers_module  # noqa: E402
-from engine.bench import workloads  # noqa: E402
+from engine.bench import flops, workloads  # noqa: E402
 from engine.datasets import mnist  # noqa: E402
-from engine.layers import Conv2D, Dense  # noqa: E402
 from engine.losses import get_loss  # noqa: E402
 from engine.optimizers import Adam  # noqa: E402
 
@@ -91,27 +89,6 @@ class TimedXp:
 
     def __getattr__(self, name):
         return getattr(self._xp, name)
-
-
-def flops_per_sample(model, shape=(1, 28, 28)) -> tuple[int, int]:
-    """(forward, training) FLOPs per sample of the conv and dense layers."""
-    fwd = train = 0
-    first = True
-    for layer in model.layers:
-        out = layer.output_shape(shape)
-        if isinstance(layer, Conv2D):
-            kh, kw = layer.kernel
-            f = 2 * layer.out_ch * layer.in_ch * kh * kw * out[1] * out[2]
-        elif isinstance(layer, Dense):
-            f = 2 * layer.n_in * layer.n_out
-        else:
-            f = 0
-        if f:
-            fwd += f
-            train += f * (2 if first else 3)
-            first = False
-        shape = out
-    return fwd, train
 
 
 def build(workload: str):
@@ -180,7 +157,7 @@ def profile(workload: str, steps: int, batch: int | None, data) -> dict:
         backend.xp = xp
         for mod, part, fn in saved:
             setattr(mod, part, fn)
-    fwd, train = flops_per_sample(model)
+    fwd, train = flops.per_sample(model, (1, 28, 28))
     rows = []
     for (name, phase, part), t in sorted(clock.total.items(), key=lambda kv: (kv[0][0] != "data", kv[0])):
         if part != "all":

@@ -110,7 +110,10 @@ class Table:
                     times("vs_torch"), cell("numpy_ref"), times("vs_numpy")))
         if r["metric"] == "seconds_to_99":
             reached = ", ".join(f"{k} {'yes' if v else 'no'}" for k, v in r["reached"].items())
-            self.out.write(f"    recipe: {r['recipe']}\n    reached 99.0 %: {reached}\n")
+            gflop = ", ".join(f"{k} {v:,.1f}" for k, v in r.get("train_gflop", {}).items())
+            self.out.write(f"    recipe: {r['recipe']}\n    reached 99.0 %: {reached}\n"
+                           f"    training GFLOP to the last test: {gflop} "
+                           f"({r.get('train_flops_per_sample', 0) / 1e6:.2f} MFLOP per sample)\n")
         elif r["metric"] == "test_acc_reached":
             gaps = ", ".join(f"{k.split('_')[0]} {v:+.2f}" for k, v in r.items() if k.endswith("_pp_below_99_2"))
             self.out.write(f"    percentage points below 99.2 %: {gaps}\n")

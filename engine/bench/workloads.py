@@ -15,7 +15,7 @@ from ..model import Sequential
 from ..optimizers import SGD, Adam
 from ..trainer import Trainer
 from .references import NumpyMLP, TorchLoop, to_torch
-from . import timing
+from . import flops, timing
 from .report import ratio
 
 WORKLOADS = {"W1": "playground", "W2": "mnist-mlp", "W3": "mnist-cnn", "W4": "mnist-99"}
@@ -204,7 +204,8 @@ def _one_epoch(wl: str, model, make_engine_opt, make_torch_opt, data: MnistArray
         sec[k], cpu[f"{k}_cpu_s"] = round(timing.total(t), 3), round(timing.total(t, 2), 3)
     if torch is not None:
         rate.update(spread("vs_torch", timing.paired_ratios(times["engine"], times["torch"]), 3))
-    common = {"data": data.source, "train_size": len(x), "chunks": len(times["engine"])}
+    common = {"data": data.source, "train_size": len(x), "chunks": len(times["engine"]),
+              "train_flops_per_sample": flops.per_sample(model, x.shape[1:])[1]}
     return [metric(wl, "samples_per_s", "samples/s", "higher", rate["engine"], rate.get("torch"), spreads=rate, **common),
             metric(wl, "epoch_s", "s", "lower", sec["engine"], sec.get("torch"), **common, **cpu),
             metric(wl, "test_acc_1_epoch", "fraction", None, acc["engine"], acc.get("torch"), **common)]
@@ -292,7 +293,9 @@ def bench_w4(torch, data: MnistArrays, recipe: dict = W4_RECIPE, quick: bool = F
     reached = {k: r["reached"] for k, r in results.items()}
     sec = {k: r["seconds"] if r["reached"] else None for k, r in results.items()}
     acc = {k: r["acc"] for k, r in results.items()}
-    common = {"data": data.source, "recipe": describe_recipe(recipe)}
+    per_sample = flops.per_sample(model, (1, 28, 28))[1]
+    common = {"data": data.source, "recipe": describe_recipe(recipe), "train_flops_per_sample": per_sample,
+              "train_gflop": {k: round(per_sample * r["epochs"] * n / 1e9, 1) for k, r in results.items()}}
     gap = {f"{k}_pp_below_99_2": round(100 * (GOAL - a), 2) for k, a in acc.items()}
     return [metric("W4", "seconds_to_99", "s", "lower", sec["engine"], sec.get("torch"), reached=reached, **common),
             metric("W4", "test_acc_reached", "fraction", None, acc["engine"], acc.get("torch"), **gap),
