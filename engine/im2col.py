@@ -47,11 +47,13 @@ def _valid(offset: int, n_out: int, stride: int, size: int) -> tuple[int, int]:
     return lo, max(lo, hi)
 
 
-def to_chwn(x, out):
-    """``x`` (NCHW, any memory layout) as ``(C, H, W, N)`` memory: a view when it already is, else copied into ``out``."""
+def to_chwn(x, buffer):
+    """``x`` (NCHW, any memory layout) as ``(C, H, W, N)`` memory: a view when it already is, else a copy
+    into ``buffer(shape)`` (called only then)."""
     chwn = x.transpose(1, 2, 3, 0)
     if chwn.flags.c_contiguous:
         return chwn
+    out = buffer(chwn.shape)
     out[...] = chwn
     return out
 

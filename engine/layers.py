@@ -205,7 +205,7 @@ class Conv2D(Layer):
         n, c, h, w = x.shape
         (kh, kw), s, p, o = self.kernel, self.stride, self.padding, self.out_ch
         ho, wo = out_size(h, kh, s, p), out_size(w, kw, s, p)
-        x = to_chwn(x, out=self._work(key + "chwn", (c, h, w, n), x.dtype))  # a view when x is our own output
+        x = to_chwn(x, lambda shape: self._work(key + "chwn", shape, x.dtype))  # a view when x is our own output
         if self._rows:
             _, cols = self._row_conv(key + "rows", x, wt.transpose(2, 0, 1, 3).reshape(kh, o, c * kw), p, p, y)
         else:
