@@ -8,7 +8,8 @@ W3 mnist-cnn   conv 5x5x8 > pool > conv 5x5x16 > pool > dense 10, Adam 1e-3, bat
 W4 mnist-99    the recipe in :data:`W4_RECIPE`: wall seconds until test accuracy >= 99.0 %
 
 Machines are noisy (this one is shared), so absolute figures mean little: each
-figure comes with the same workload run by a reference in the same process, and
+figure comes with the same workload run by a reference in the same process, the two
+taking turns in ``--repeats`` timed chunks (engine/bench/timing.py: medians and spreads), and
 ``vs_*`` = engine speed / reference speed (> 1: the engine is faster; for times
 that is reference time / engine time).  References: PyTorch CPU when it can be
 imported (an optional, lazily imported extra; never a dependency), and for W1 a
