@@ -1,13 +1,29 @@
-"""im2col / col2im for convolutions in a batch-innermost ("CHWN") memory layout.
+"""Convolution as matrix products, in a batch-innermost ("CHWN") memory layout.
 
 Layers see NCHW arrays, but Conv2D keeps its data with the batch axis last in
 memory: ``(C, H, W, N)``.  Then a row of a shifted window, ``x[c, y, j:j+Wo, :]``,
-is one contiguous run of ``Wo * N`` numbers, so im2col and col2im are a loop of
-``kh * kw`` big strided copies/adds (no ``add.at``, no per-pixel work), and the
-convolution is ONE matrix product ``W (O, C*kh*kw) @ cols (C*kh*kw, Ho*Wo*N)``
-whose result is already ``(O, Ho, Wo, N)``: the next layer gets it as an NCHW
-*view* (``transpose(3, 0, 1, 2)``), so no transposes are copied between layers.
-Only slicing and basic ufuncs are used, so the same code runs under CuPy.
+is one contiguous run of ``Wo * N`` numbers, every copy below is a few big strided
+copies (no ``add.at``, no per-pixel work), and a product with the output channels
+first, ``(O, ...) @ (..., Ho*Wo*N)``, is already ``(O, Ho, Wo, N)``: the next layer
+gets it as an NCHW *view* (``transpose(3, 0, 1, 2)``), so no transposes are copied
+between layers.  Two ways to get there:
+
+* **Row products** (stride 1, the usual case): :func:`shift_columns` copies the input
+  ``kw`` times, shifted by each kernel column: ``X[c, j, h, x, n] = xpad[c, h, x+j, n]``.
+  For kernel row ``i`` the columns a GEMM needs, ``X[(c, j), (i+y, x, n)]``, are then ONE
+  contiguous range of each of the ``C*kw`` rows of ``X``: an ordinary strided matrix that
+  BLAS reads in place.  :func:`conv_rows` sums the ``kh`` products.  ``X`` is ``kh * Ho/Hp``
+  times smaller than the full columns (for a 5x5 kernel on 14x14: 1/3.9), so it stays in
+  cache, and the input gradient is the same routine run on the output gradient with the
+  kernel flipped: no col2im at all.
+* **Full columns** (any stride): :func:`im2col` builds ``(C, kh, kw, Ho, Wo, N)`` with one
+  strided copy per kernel offset for ONE product, and :func:`col2im` is its adjoint.  With a
+  single input channel these columns are small (``kh*kw`` rows) and one product with
+  ``K = kh*kw`` beats ``kh`` thin ones, so the first layer of an image net uses them.
+
+Copies write only the part of a buffer that has data; the zero border of a padded
+buffer is written once, when it is allocated (``zero=True`` work buffers).  Only slicing,
+basic ufuncs and ``matmul`` are used, so the same code runs under CuPy.
 """
 
 from __future__ import annotations
@@ -24,39 +40,101 @@ def _window(i: int, n_out: int, stride: int) -> slice:
     return slice(i, i + stride * (n_out - 1) + 1, stride)
 
 
-def pad_chwn(x, pad: int, out=None):
-    """A zero-padded ``(C, H+2p, W+2p, N)`` copy of NCHW ``x`` (any memory layout).
+def _valid(offset: int, n_out: int, stride: int, size: int) -> tuple[int, int]:
+    """Output positions ``[lo, hi)`` whose input position ``o * stride + offset`` lies in ``[0, size)``."""
+    lo = max(0, (stride - 1 - offset) // stride)
+    hi = min(n_out, (size - offset + stride - 1) // stride)
+    return lo, max(lo, hi)
 
-    ``out``: a buffer of that shape whose border is already zero (only the interior is written).
-    """
-    n, c, h, w = x.shape
-    if out is None:
-        out = backend.xp.zeros((c, h + 2 * pad, w + 2 * pad, n), dtype=x.dtype)
-    out[:, pad : pad + h, pad : pad + w, :] = x.transpose(1, 2, 3, 0)
+
+def to_chwn(x, buffer):
+    """``x`` (NCHW, any memory layout) as ``(C, H, W, N)`` memory: a view when it already is, else a copy
+    into ``buffer(shape)`` (called only then)."""
+    chwn = x.transpose(1, 2, 3, 0)
+    if chwn.flags.c_contiguous:
+        return chwn
+    out = buffer(chwn.shape)
+    out[...] = chwn
     return out
 
 
-def im2col(xpad, kh: int, kw: int, stride: int, ho: int, wo: int, out=None):
-    """Columns ``(C, kh, kw, Ho, Wo, N)`` of a padded CHWN image: one strided copy per kernel offset.
+# ---------------------------------------------------------------- row products (stride 1)
 
-    ``out``: a buffer of that shape to fill (reusing one saves page faults on big batches).
+
+def shift_columns(x, kw: int, ph: int, pw: int, out):
+    """``out[c, j, h, x, n] = xpad[c, h, x + j, n]``: ``x`` (CHWN) padded by ``ph``/``pw``, shifted by each kernel column.
+
+    ``out`` has shape ``(C, kw, H + 2ph, W + 2pw - kw + 1, N)``; only the parts with data are
+    written (the rest is padding: zero it once, when the buffer is made).
     """
-    c, _, _, n = xpad.shape
-    cols = backend.xp.empty((c, kh, kw, ho, wo, n), dtype=xpad.dtype) if out is None else out
+    _, h, w, _ = x.shape
+    wo = out.shape[3]
+    for j in range(kw):
+        lo, hi = _valid(j - pw, wo, 1, w)
+        out[:, j, ph : ph + h, lo:hi] = x[:, :, lo + j - pw : hi + j - pw]
+    return out
+
+
+def conv_rows(cols, w_rows, out, tmp):
+    """``out (O, Ho*Wo*N) = sum_i w_rows[i] @ rows i.. of cols``: a stride-1 convolution as ``kh`` GEMMs.
+
+    ``cols``: :func:`shift_columns` output ``(C, kw, Hp, Wo, N)``; ``w_rows``: ``(kh, O, C*kw)``,
+    the kernel as ``W.transpose(2, 0, 1, 3)``; ``tmp``: scratch shaped like ``out``.
+    """
+    xp = backend.xp
+    c, kw, hp, wo, n = cols.shape
+    kh = w_rows.shape[0]
+    row, length = wo * n, (hp - kh + 1) * wo * n
+    flat = cols.reshape(c * kw, hp * row)
+    xp.matmul(w_rows[0], flat[:, :length], out=out)
+    for i in range(1, kh):
+        xp.matmul(w_rows[i], flat[:, i * row : i * row + length], out=tmp)
+        out += tmp
+    return out
+
+
+def conv_rows_weight_grad(g, cols, out):
+    """``out[i] (O, C*kw) = g (O, Ho*Wo*N) @ (rows i.. of cols).T``: the kernel gradient of :func:`conv_rows`."""
+    xp = backend.xp
+    c, kw, hp, wo, n = cols.shape
+    kh = out.shape[0]
+    row, length = wo * n, (hp - kh + 1) * wo * n
+    flat = cols.reshape(c * kw, hp * row)
     for i in range(kh):
-        rows = _window(i, ho, stride)
+        xp.matmul(g, flat[:, i * row : i * row + length].T, out=out[i])
+    return out
+
+
+# ---------------------------------------------------------------- full columns (any stride)
+
+
+def im2col(x, kh: int, kw: int, stride: int, pad: int, ho: int, wo: int, out):
+    """Columns ``(C, kh, kw, Ho, Wo, N)`` of a CHWN image ``x`` padded by ``pad``: one strided copy per kernel offset.
+
+    Only the entries that see the image are written; the ones that see padding are zero
+    from the buffer's allocation (``out``: a zeroed buffer, reused between calls).
+    """
+    _, h, w, _ = x.shape
+    for i in range(kh):
+        y0, y1 = _valid(i - pad, ho, stride, h)
+        rows = _window(y0 * stride + i - pad, y1 - y0, stride)
         for j in range(kw):
-            cols[:, i, j] = xpad[:, rows, _window(j, wo, stride), :]
-    return cols
+            x0, x1 = _valid(j - pad, wo, stride, w)
+            if y1 > y0 and x1 > x0:
+                out[:, i, j, y0:y1, x0:x1] = x[:, rows, _window(x0 * stride + j - pad, x1 - x0, stride)]
+    return out
 
 
-def col2im(dcols, stride: int, out):
-    """Adjoint of :func:`im2col`: sums ``(C, kh, kw, Ho, Wo, N)`` into ``out``, a padded CHWN image."""
+def col2im(dcols, stride: int, pad: int, out):
+    """Adjoint of :func:`im2col`: sums ``(C, kh, kw, Ho, Wo, N)`` into ``out``, an unpadded CHWN image."""
     _, kh, kw, ho, wo, _ = dcols.shape
-    dx = out
-    dx[...] = 0
+    _, h, w, _ = out.shape
+    out[...] = 0  # image-sized, not column-sized; padding positions are never touched
     for i in range(kh):
-        rows = _window(i, ho, stride)
+        y0, y1 = _valid(i - pad, ho, stride, h)
+        rows = _window(y0 * stride + i - pad, y1 - y0, stride)
         for j in range(kw):
-            dx[:, rows, _window(j, wo, stride), :] += dcols[:, i, j]
-    return dx
+            x0, x1 = _valid(j - pad, wo, stride, w)
+            if y1 > y0 and x1 > x0:
+                out[:, rows, _window(x0 * stride + j - pad, x1 - x0, stride)] += dcols[:, i, j, y0:y1, x0:x1]
+    return out

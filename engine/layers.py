@@ -28,7 +28,7 @@ import math
 import numpy as np
 
 from . import backend, init as initializers
-from .im2col import col2im, im2col, out_size, pad_chwn
+from .im2col import col2im, conv_rows, conv_rows_weight_grad, im2col, out_size, shift_columns, to_chwn
 
 
 class Layer:
@@ -132,8 +132,10 @@ class Dense(Layer):
 class Conv2D(Layer):
     """2D convolution (cross-correlation) on NCHW input with a (out_ch, in_ch, kh, kw) kernel.
 
-    Computed as one matrix product over im2col columns in batch-innermost memory;
-    the output is an NCHW view of ``(out_ch, Ho, Wo, N)`` memory (see engine.im2col).
+    Computed as matrix products in batch-innermost memory (see engine.im2col): with stride 1
+    and several input channels as ``kh`` row products that read one shifted copy of the input
+    in place; otherwise (stride > 1, or one input channel) as one product over full im2col
+    columns.  The output is an NCHW view of ``(out_ch, Ho, Wo, N)`` memory.
     """
 
     def __init__(self, in_ch: int, out_ch: int, kernel, stride: int = 1, padding: int = 0,
@@ -145,6 +147,8 @@ class Conv2D(Layer):
         self._cols = None
         if self.stride < 1 or self.padding < 0:
             raise ValueError("Conv2D needs stride >= 1 and padding >= 0")
+        # Row products need the input gradient's padding k - 1 - p to be >= 0; one input channel: full columns.
+        self._rows = self.stride == 1 and self.in_ch > 1 and self.padding < min(kh, kw)
         shape = (out_ch, in_ch, kh, kw)
         self._new_params(*initializers.make(init, shape, in_ch * kh * kw, out_ch * kh * kw, rng, out_ch, dtype))
 
@@ -163,45 +167,89 @@ class Conv2D(Layer):
         (kh, kw), s, p = self.kernel, self.stride, self.padding
         return (self.out_ch, out_size(h, kh, s, p), out_size(w, kw, s, p))
 
+    def _row_conv(self, key: str, x, w_rows, ph: int, pw: int, out):
+        """Stride-1 convolution of CHWN ``x`` padded by ``ph``/``pw`` with ``w_rows`` (kh, O, C*kw) into ``out`` (O, L)."""
+        c, h, w, n = x.shape
+        kh, kw = self.kernel
+        shape = (c, kw, h + 2 * ph, w + 2 * pw - kw + 1, n)
+        cols = shift_columns(x, kw, ph, pw, out=self._work(key, shape, x.dtype, zero=True))
+        return conv_rows(cols, w_rows, out, tmp=self._work(key + "_sum", out.shape, x.dtype)), cols
+
     def forward(self, x, train=False):
-        if x.dtype != self.params["W"].dtype:
-            x = x.astype(self.params["W"].dtype)
-        n, _, h, w = x.shape
-        (kh, kw), s, p = self.kernel, self.stride, self.padding
+        xp, wt = backend.xp, self.params["W"]
+        if x.dtype != wt.dtype:
+            x = x.astype(wt.dtype)
+        n, c, h, w = x.shape
+        (kh, kw), s, p, o = self.kernel, self.stride, self.padding, self.out_ch
         ho, wo = out_size(h, kh, s, p), out_size(w, kw, s, p)
-        c = x.shape[1]
-        xpad = x.transpose(1, 2, 3, 0)
-        if p or not xpad.flags.c_contiguous:  # else: input already in CHWN memory, used as is
-            # the border of this buffer stays zero: only the interior is ever written
-            xpad = pad_chwn(x, p, out=self._work("pad", (c, h + 2 * p, w + 2 * p, n), x.dtype, zero=True))
-        cols = self._work("cols", (c, kh, kw, ho, wo, n), x.dtype)
-        self._cols = im2col(xpad, kh, kw, s, ho, wo, out=cols)
-        self._in_hw, self._pad_shape = (h, w), xpad.shape
-        o = self.out_ch
-        y = self.params["W"].reshape(o, -1) @ cols.reshape(-1, ho * wo * n)
-        y += self.params["b"][:, None]
-        self.out = y.reshape(o, ho, wo, n).transpose(3, 0, 1, 2)
+        y = xp.empty((o, ho, wo, n), dtype=x.dtype)  # layer.out is a fresh array
+        if train or n <= self.EVAL_CHUNK:
+            self._cols = self._forward(x, y.reshape(o, -1), "")
+        else:  # evaluation of a big batch: equal chunks keep the columns in cache and the buffers one size
+            size = -(-n // -(-n // self.EVAL_CHUNK))
+            part = self._work("eval_out", (o, ho * wo * size), x.dtype)
+            for a in range(0, n, size):
+                b = min(a + size, n)
+                chunk = part[:, : ho * wo * (b - a)]
+                self._forward(x[a:b], chunk, "eval_")
+                y[..., a:b] = chunk.reshape(o, ho, wo, b - a)
+            self._cols = None  # nothing to differentiate
+        self.out = y.transpose(3, 0, 1, 2)
         return self.out
 
+    EVAL_CHUNK = 64  # samples per chunk when evaluating (train=False) bigger batches: measured best of 32..256
+
+    def _forward(self, x, y, key: str):
+        """``y (O, Ho*Wo*N) = conv(x) + b`` for NCHW ``x``; returns the columns backward needs."""
+        xp, wt = backend.xp, self.params["W"]
+        n, c, h, w = x.shape
+        (kh, kw), s, p, o = self.kernel, self.stride, self.padding, self.out_ch
+        ho, wo = out_size(h, kh, s, p), out_size(w, kw, s, p)
+        x = to_chwn(x, lambda shape: self._work(key + "chwn", shape, x.dtype))  # a view when x is our own output
+        if self._rows:
+            _, cols = self._row_conv(key + "rows", x, wt.transpose(2, 0, 1, 3).reshape(kh, o, c * kw), p, p, y)
+        else:
+            shape = (c, kh, kw, ho, wo, n)
+            cols = im2col(x, kh, kw, s, p, ho, wo, out=self._work(key + "cols", shape, x.dtype, zero=True))
+            xp.matmul(wt.reshape(o, -1), cols.reshape(-1, ho * wo * n), out=y)
+        y += self.params["b"][:, None]
+        self._in_shape = x.shape
+        return cols
+
     def backward(self, g):
-        o, cols = self.out_ch, self._cols
+        xp, o, cols, wt = backend.xp, self.out_ch, self._cols, self.params["W"]
         if cols is None:
             raise RuntimeError("Conv2D.backward needs a forward first (each backward uses up its forward's columns)")
+        self._cols = None
         if g.dtype != cols.dtype:
             g = g.astype(cols.dtype)
-        gm = g.transpose(1, 2, 3, 0).reshape(o, -1)  # free when g is in CHWN memory, like our output
-        cm = cols.reshape(-1, gm.shape[1])
-        backend.xp.matmul(gm, cm.T, out=self.grads["W"].reshape(o, -1))
+        g = g.transpose(1, 2, 3, 0)  # (O, Ho, Wo, N): free when g is in CHWN memory, like our output
+        if not g.flags.c_contiguous:
+            g = xp.ascontiguousarray(g)
+        gm = g.reshape(o, -1)
         gm.sum(axis=1, out=self.grads["b"])
+        (kh, kw), p = self.kernel, self.padding
+        c, h, w, n = self._in_shape
+        if self._rows:
+            dw = conv_rows_weight_grad(gm, cols, out=self._work("dw", (kh, o, c * kw), gm.dtype))
+            self.grads["W"][...] = dw.reshape(kh, o, c, kw).transpose(1, 2, 0, 3)
+            if not self.input_grad:
+                return None
+            # d loss / d x: the output gradient convolved with the flipped kernel, in and out channels swapped
+            w_flip = wt[:, :, ::-1, ::-1].transpose(2, 1, 0, 3).reshape(kh, c, o * kw)
+            dx, _ = self._row_conv("grad_rows", g, w_flip, kh - 1 - p, kw - 1 - p,
+                                   out=self._work("dx", (c, h * w * n), gm.dtype))
+            return dx.reshape(c, h, w, n).transpose(3, 0, 1, 2)
+        cm = cols.reshape(-1, gm.shape[1])
+        xp.matmul(gm, cm.T, out=self.grads["W"].reshape(o, -1))
         if not self.input_grad:
             return None
-        # The columns are spent: their buffer takes d loss / d columns (one big buffer, not two,
-        # stays in cache). So each backward needs its own forward first.
-        self._cols = None
-        backend.xp.dot(self.params["W"].reshape(o, -1).T, gm, out=cm)
-        dx = col2im(cols, self.stride, out=self._work("dx", self._pad_shape, cols.dtype))
-        (h, w), p = self._in_hw, self.padding
-        return dx[:, p : p + h, p : p + w, :].transpose(3, 0, 1, 2)
+        # The columns are spent: their buffer takes d loss / d columns (one big buffer, not two, stays in cache),
+        # so its padding entries are no longer zero: zero the buffer again for the next forward.
+        xp.matmul(wt.reshape(o, -1).T, gm, out=cm)
+        dx = col2im(cols, self.stride, p, out=self._work("dx", (c, h, w, n), cols.dtype))
+        cols[...] = 0
+        return dx.transpose(3, 0, 1, 2)
 
 
 class MaxPool2D(Layer):
@@ -210,6 +258,9 @@ class MaxPool2D(Layer):
     Backward routes each window's gradient to exactly ONE element, the first
     maximum in row-major order, even when several are tied (flat image
     backgrounds make exact ties common; sending it to all would inflate it).
+    Forward keeps, per window element ``t``, one bool per window: "beat every
+    earlier element" (strict, so ties stay with the earlier one); the maximum
+    is the last element that did.
     """
 
     def __init__(self, size: int = 2, stride: int | None = None):
@@ -240,30 +291,40 @@ class MaxPool2D(Layer):
         k, s = self.size, self.stride
         ho, wo = (h - k) // s + 1, (w - k) // s + 1
         views = self._views(x, ho, wo)
-        best = views[0].copy(order="K")
-        idx = self._work("idx", best.shape, xp.uint8, like=best)  # which window element won
-        idx[...] = 0
-        for t in range(1, len(views)):
-            better = views[t] > best  # strict: ties keep the earlier element
-            # t exceeds every index so far, so max() sets idx = t exactly where better
-            xp.maximum(idx, better * xp.uint8(t), out=idx)
+        if len(views) == 1:
+            best, wins = views[0].copy(order="K"), [None]
+        else:  # layer.out is a fresh array, in the input's memory layout
+            best = xp.maximum(views[0], views[1])
+            wins = [None, xp.greater(views[1], views[0], out=self._work("win1", best.shape, xp.bool_, like=best))]
+        for t in range(2, len(views)):
+            wins.append(xp.greater(views[t], best, out=self._work(f"win{t}", best.shape, xp.bool_, like=best)))
             xp.maximum(best, views[t], out=best)
-        self.x, self.idx, self._hw = x, idx, (ho, wo)
+        self.x, self.wins, self._hw = x, wins, (ho, wo)
         self.out = best
         return best
 
     def backward(self, g):
         xp = backend.xp
         k, s = self.size, self.stride
-        (ho, wo), x, idx = self._hw, self.x, self.idx
+        (ho, wo), x, wins = self._hw, self.x, self.wins
         dx = self._work("dx", x.shape, x.dtype, like=x)
+        views = self._views(dx, ho, wo)
         if not (s == k and ho * k == x.shape[2] and wo * k == x.shape[3]):
             dx[...] = 0  # some elements are in no window, or in several
-        for t, view in enumerate(self._views(dx, ho, wo)):
+        # From the last element back: it got the gradient where it won; the rest goes to the earlier ones.
+        rest = g  # backward may overwrite its argument
+        for t in range(len(views) - 1, 0, -1):
             if s >= k:  # windows do not overlap: each element is written once
-                xp.multiply(g, idx == t, out=view)
+                xp.multiply(rest, wins[t], out=views[t])
+                rest -= views[t]
             else:
-                view += g * (idx == t)
+                part = rest * wins[t]
+                views[t] += part
+                rest -= part
+        if s >= k:
+            views[0][...] = rest
+        else:
+            views[0] += rest
         return dx
 
 

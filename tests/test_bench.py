@@ -7,7 +7,8 @@ import sys
 import numpy as np
 import pytest
 
-from engine import bench
+from engine import bench, builders
+from engine.bench import timing, workloads
 from engine.losses import get_loss
 from engine.optimizers import SGD
 
@@ -97,16 +98,16 @@ def test_missing_mnist_skips_in_all(capsys, tmp_path):
 
 
 def test_ratio_means_engine_speed_over_reference_speed():
-    assert bench._ratio(200.0, 100.0, "higher") == 2.0  # twice the steps/s
-    assert bench._ratio(1.0, 2.0, "lower") == 2.0  # half the seconds
-    assert bench._ratio(0.98, 0.97, None) is None and bench._ratio(1.0, None, "higher") is None
+    assert bench.ratio(200.0, 100.0, "higher") == 2.0  # twice the steps/s
+    assert bench.ratio(1.0, 2.0, "lower") == 2.0  # half the seconds
+    assert bench.ratio(0.98, 0.97, None) is None and bench.ratio(1.0, None, "higher") is None
 
 
 def test_numpy_reference_computes_the_engines_step():
     """Same weights, same batch: same loss, and the same weights after one SGD step."""
-    model = bench.playground_net(seed=3)
+    model = workloads.playground_net(seed=3)
     ref = bench.NumpyMLP.from_model(model)
-    x, y = bench.playground_data()
+    x, y = workloads.playground_data()
     xb, yb = x[:10], y[:10]
     loss = get_loss("mse")
     engine_loss = loss.forward(model.forward(xb, True), yb)
@@ -147,8 +148,46 @@ def test_time_to_target_gives_up_after_max_epochs():
 def test_torch_copy_computes_the_same_function():
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(0)
-    for model, x in [(bench.playground_net(), rng.normal(size=(7, 2)).astype(np.float32)),
-                     (bench.mnist_cnn((4, 6), hidden=12, pool_first=True), rng.random((3, 1, 28, 28), dtype=np.float32))]:
+    for model, x in [(workloads.playground_net(), rng.normal(size=(7, 2)).astype(np.float32)),
+                     (builders.cnn((4, 6), (12,), pool_first=True), rng.random((3, 1, 28, 28), dtype=np.float32))]:
         with torch.inference_mode():
             theirs = bench.to_torch(model, torch)(torch.from_numpy(x)).numpy()
         np.testing.assert_allclose(model.forward(x), theirs, rtol=1e-4, atol=1e-5)
+
+
+def test_info_names_the_machine_and_libraries(capsys):
+    code, out, _ = run(capsys, "--workload", "W1", "--json", *FAST)
+    info = json_lines(out)[0]
+    assert code == 0 and info["cpu"] and info["numpy"] == np.__version__ and info["python"]
+    assert info["blas"] and all({"internal_api", "version", "architecture", "num_threads"} <= b.keys() for b in info["blas"])
+    assert all(b["num_threads"] == 1 for b in info["blas"])  # reported inside the thread limit
+
+
+def test_w1_rows_carry_medians_and_spreads(capsys):
+    code, out, _ = run(capsys, "--workload", "W1", "--json", "--quick", "--repeats", "3", "--no-torch")
+    for r in json_lines(out)[1:]:
+        assert r["engine_min"] <= r["engine"] <= r["engine_max"]
+        assert r["vs_numpy_min"] <= r["vs_numpy"] <= r["vs_numpy_max"]
+
+
+def test_w3_on_bundled_subset(capsys):
+    code, out, _ = run(capsys, "--workload", "W3", "--json", "--subset", *FAST)
+    rows = {r["metric"]: r for r in json_lines(out)[1:]}
+    assert code == 0 and rows["samples_per_s"]["engine"] > 0 and rows["epoch_s"]["engine_cpu_s"] > 0
+    assert rows["test_acc_1_epoch"]["engine"] > 0.3
+
+
+def test_take_turns_alternates_and_times_each_chunk():
+    order = []
+
+    def gen(name, n):
+        for i in range(n):
+            order.append(name)
+            yield 10
+
+    times = timing.take_turns({"a": gen("a", 3), "b": gen("b", 2)})
+    assert order == ["a", "b", "b", "a", "a"]
+    assert [len(times["a"]), len(times["b"])] == [3, 2] and all(u == 10 for _, u, _ in times["a"])
+    assert timing.summary([3.0, 1.0, 2.0]) == {"median": 2.0, "min": 1.0, "max": 3.0, "n": 3}
+    assert timing.paired_ratios([(1.0, 20, 0), (1.0, 30, 0)], [(1.0, 10, 0), (2.0, 30, 0)]) == [2.0, 2.0]
+    assert timing.chunk_sizes(10, 3) == [4, 3, 3] and timing.chunk_sizes(2, 5) == [1, 1]

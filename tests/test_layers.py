@@ -43,7 +43,27 @@ def test_conv_gradients(stride, padding):
 
 
 def test_conv_rectangular_kernel_gradients():
-    check_layer(Conv2D(1, 2, (2, 3), padding=1, rng=4, dtype=F64), rand(3, 1, 4, 5))
+    check_layer(Conv2D(1, 2, (2, 3), padding=1, rng=4, dtype=F64), rand(3, 1, 4, 5))  # full columns
+    check_layer(Conv2D(2, 2, (2, 3), padding=1, rng=4, dtype=F64), rand(3, 2, 4, 5))  # row products
+
+
+def test_conv_both_paths_and_wide_padding_gradients():
+    layer = Conv2D(2, 3, 3, padding=3, rng=7, dtype=F64)  # padding >= kernel: full columns
+    assert not layer._rows and Conv2D(2, 3, 3, padding=2)._rows and not Conv2D(1, 3, 3, padding=1)._rows
+    check_layer(layer, rand(2, 2, 4, 4))
+    check_layer(Conv2D(3, 2, 5, padding=2, rng=8, dtype=F64), chwn_view(rand(2, 3, 6, 7)))
+
+
+@pytest.mark.parametrize("in_ch,stride", [(1, 1), (3, 1), (3, 2)])
+def test_conv_repeated_steps_match_direct_loops(in_ch, stride):
+    """Buffers are reused between steps: padding stays zero after a backward wrote into the columns."""
+    layer = Conv2D(in_ch, 4, 5, stride=stride, padding=2, rng=9, dtype=F64)
+    for seed in range(3):
+        x = rand(3, in_ch, 9, 8, seed=seed)
+        expected = naive_conv(x, layer.params["W"], layer.params["b"], stride, 2)
+        y = layer.forward(x, train=True)
+        assert np.allclose(y, expected)
+        layer.backward(np.ones_like(y))
 
 
 def naive_conv(x, w, b, stride, pad):
@@ -73,9 +93,10 @@ def test_conv_unpadded_input_in_chwn_memory_gradients():
     check_layer(Conv2D(2, 2, 3, rng=6, dtype=F64), chwn_view(rand(2, 2, 5, 5)))
 
 
-def test_conv_backward_needs_its_forward():
-    layer = Conv2D(1, 1, 3, padding=1, rng=0, dtype=F64)
-    y = layer.forward(rand(1, 1, 4, 4))
+@pytest.mark.parametrize("in_ch", [1, 2])
+def test_conv_backward_needs_its_forward(in_ch):
+    layer = Conv2D(in_ch, 1, 3, padding=1, rng=0, dtype=F64)
+    y = layer.forward(rand(1, in_ch, 4, 4))
     layer.backward(np.ones_like(y))
     with pytest.raises(RuntimeError):
         layer.backward(np.ones_like(y))
@@ -94,11 +115,12 @@ def test_maxpool_forward_values():
     assert np.array_equal(out, x.reshape(2, 2, 3, 2, 3, 2).max(axis=(3, 5)))
 
 
-def test_maxpool_keeps_the_input_layout_and_a_compact_index():
+def test_maxpool_keeps_the_input_layout_and_compact_masks():
     x = chwn_view(rand(3, 2, 4, 4))
     layer = MaxPool2D(2)
     out = layer.forward(x)
-    assert layer.idx.dtype == np.uint8 and np.argmin(out.strides) == 0  # batch still innermost
+    assert np.argmin(out.strides) == 0  # batch still innermost
+    assert all(w.dtype == np.bool_ and w.strides == tuple(s // 8 for s in out.strides) for w in layer.wins[1:])
     dx = layer.backward(np.ones_like(out))
     assert dx.strides == x.strides and dx.sum() == out.size
 
@@ -319,3 +341,17 @@ def test_step_is_a_threshold_and_trains_by_the_perceptron_rule():
     err = t - y
     np.testing.assert_allclose(dense.params["W"], w + 0.5 * (x * err).mean(axis=0)[:, None])
     np.testing.assert_allclose(dense.params["b"].reshape(-1), b.reshape(-1) + 0.5 * err.mean())
+
+
+@pytest.mark.parametrize("in_ch", [1, 3])
+def test_conv_evaluates_big_batches_in_chunks(in_ch, monkeypatch):
+    layer = Conv2D(in_ch, 4, 5, padding=2, rng=10, dtype=F64)
+    monkeypatch.setattr(Conv2D, "EVAL_CHUNK", 3)
+    x = rand(8, in_ch, 7, 6)  # 3 chunks of 3, 3 and 2
+    expected = naive_conv(x, layer.params["W"], layer.params["b"], 1, 2)
+    assert np.allclose(layer.forward(x), expected) and np.allclose(layer.forward(chwn_view(x)), expected)
+    y = layer.forward(x, train=True)  # training: one product over the whole batch, and a backward
+    assert np.allclose(y, expected) and layer.backward(np.ones_like(y)).shape == x.shape
+    layer.forward(x)
+    with pytest.raises(RuntimeError):  # an evaluation forward leaves nothing to differentiate
+        layer.backward(np.ones_like(y))
