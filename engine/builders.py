@@ -20,14 +20,17 @@ def mlp(n_in: int, hidden, n_out: int, activation: str = "relu", out_activation:
         init: str = "he", out_init: str | None = None, seed: int = 0, dtype=np.float32) -> Sequential:
     """Dense layers ``n_in -> hidden... -> n_out``, each hidden one followed by ``activation``.
 
-    ``out_activation=None`` leaves raw outputs (logits, regression); ``out_init`` is the output
-    layer's initialiser (default: ``init``).
+    ``activation``: one name for every hidden layer, or one per hidden layer (a short list
+    repeats its last entry). ``out_activation=None`` leaves raw outputs (logits, regression);
+    ``out_init`` is the output layer's initialiser (default: ``init``).
     """
     rng = np.random.default_rng(seed)
     sizes = (int(n_in), *map(int, hidden))
+    names = [activation] if isinstance(activation, str) else list(activation) or ["relu"]
+    names += [names[-1]] * (len(sizes) - 1 - len(names))
     layers: list[Layer] = []
-    for a, b in zip(sizes, sizes[1:]):
-        layers += [Dense(a, b, init=init, rng=rng, dtype=dtype), make_activation(activation)]
+    for (a, b), name in zip(zip(sizes, sizes[1:]), names):
+        layers += [Dense(a, b, init=init, rng=rng, dtype=dtype), make_activation(name)]
     layers.append(Dense(sizes[-1], n_out, init=out_init or init, rng=rng, dtype=dtype))
     if out_activation is not None:
         layers.append(make_activation(out_activation))

@@ -27,12 +27,10 @@ from dataclasses import replace
 
 import numpy as np
 
-from engine import backend
+from engine import backend, builders
 from engine.datasets import mnist
-from engine.errors import DataError
-from engine.layers import Conv2D, Dense, Flatten, MaxPool2D, ReLU, activation
+from engine.layers import Conv2D, MaxPool2D, ReLU
 from engine.losses import get_loss, softmax
-from engine.model import Sequential
 from engine.trainer import Trainer
 
 from . import mnist_data
@@ -78,37 +76,6 @@ SCHEMA = Schema(
 )
 
 
-# ---------------------------------------------------------------- models
-
-
-def build_mlp(hidden: tuple[int, ...], seed: int) -> Sequential:
-    """784 -> hidden (ReLU) ... -> 10 logits."""
-    rng = np.random.default_rng(seed)
-    sizes = (784, *hidden)
-    layers = []
-    for a, b in zip(sizes, sizes[1:]):
-        layers += [Dense(a, b, init="he", rng=rng), activation("relu")]
-    layers.append(Dense(sizes[-1], 10, init="glorot", rng=rng))
-    return Sequential(layers)
-
-
-def build_cnn(channels: tuple[int, ...], seed: int, dense: tuple[int, ...] = ()) -> Sequential:
-    """Per channel count: 5×5 conv (pad 2) -> ReLU -> 2×2 max pool; then dense ReLU layers -> 10 logits."""
-    rng = np.random.default_rng(seed)
-    layers, c_in, side = [], 1, 28
-    for c in channels:
-        layers += [Conv2D(c_in, c, 5, padding=2, init="he", rng=rng), activation("relu"), MaxPool2D(2)]
-        c_in, side = c, side // 2
-    layers.append(Flatten())
-    n_in = c_in * side * side
-    for h in dense:
-        layers += [Dense(n_in, h, init="he", rng=rng), activation("relu")]
-        n_in = h
-    layers.append(Dense(n_in, 10, init="glorot", rng=rng))
-    return Sequential(layers)
-
-
-# ---------------------------------------------------------------- the run
 
 
 class MnistRun(Run):
@@ -164,9 +131,9 @@ class MnistRun(Run):
     def build_model(self) -> None:
         v = self.values
         if v["model"] == "cnn":
-            self.model = build_cnn(v["channels"], self.weight_seed, v["cnn_dense"])
+            self.model = builders.cnn(v["channels"], v["cnn_dense"], self.weight_seed)
         else:
-            self.model = build_mlp(v["hidden"], self.weight_seed)
+            self.model = builders.mlp(784, v["hidden"], 10, "relu", init="he", out_init="glorot", seed=self.weight_seed)
         self.trainer = Trainer(
             self.model,
             get_loss("softmax_ce"),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine import backend
-from engine.layers import Dense, activation
+from engine import backend, builders
+from engine.layers import Dense
 from engine.model import Sequential
 
 from .settings import Setting, SettingError
@@ -54,20 +54,8 @@ def activation_setting(default: str = "tanh", max_layers: int | None = None) -> 
 
 
 def build_mlp(n_in: int, hidden: tuple[int, ...], n_out: int, act, out_act: str | None, init: str, seed: int) -> Sequential:
-    """Dense layers each followed by its activation; ``out_act=None`` leaves raw outputs (logits).
-
-    ``act``: one activation name for every hidden layer, or one per layer (a tuple or
-    a comma list; a short list repeats its last entry).
-    """
-    rng = np.random.default_rng(seed)
-    layers = []
-    sizes = (n_in, *hidden)
-    for (a, b), name in zip(zip(sizes, sizes[1:]), layer_activations(act, len(hidden))):
-        layers += [Dense(a, b, init=init, rng=rng), activation(name)]
-    layers.append(Dense(sizes[-1], n_out, init=init, rng=rng))
-    if out_act is not None:
-        layers.append(activation(out_act))
-    return Sequential(layers)
+    """A Playground-style MLP from engine.builders; ``act`` is one name, or a comma list / tuple per hidden layer."""
+    return builders.mlp(n_in, hidden, n_out, layer_activations(act, len(hidden)), out_act, init=init, seed=seed)
 
 
 def dense_layers(model: Sequential) -> list[Dense]:

@@ -18,12 +18,12 @@ def mnist_dir() -> Path:
 @pytest.fixture(autouse=True)
 def _fixed_palette():
     """Draw in truecolor Unicode whatever the terminal running the tests says, then restore."""
-    from tui import palette
+    from tui import colors
 
-    before = palette.current()
-    palette.configure(palette.ColorMode.TRUECOLOR, ascii=False)
+    before = colors.current()
+    colors.configure(colors.ColorMode.TRUECOLOR, ascii=False)
     yield
-    palette.configure(before.mode, ascii=before.ascii)
+    colors.configure(before.mode, ascii=before.ascii)
 
 
 def make_app(scenario="classify", values=None, seed=0, **kw):

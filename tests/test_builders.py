@@ -15,23 +15,21 @@ def same_model(a, b):
         np.testing.assert_array_equal(wa, wb)
 
 
-@pytest.mark.parametrize("args", [(2, (8, 8), 1, "tanh", "tanh", "playground", 3),
-                                  (1, (), 1, "relu", None, "glorot", 0),
-                                  (4, (5, 6, 7), 3, "sigmoid", None, "he", 1)])
-def test_mlp_is_the_playground_builder(args):
-    n_in, hidden, n_out, act, out_act, init, seed = args
-    same_model(builders.mlp(n_in, hidden, n_out, act, out_act, init=init, seed=seed),
-               network.build_mlp(n_in, hidden, n_out, act, out_act, init, seed))
+def test_the_scenarios_build_through_it():
+    """classify, gates, regress and mnist get their networks here: same seed, same weights."""
+    same_model(builders.mlp(2, (8, 8), 1, ("tanh", "relu"), "tanh", init="playground", seed=3),
+               network.build_mlp(2, (8, 8), 1, "tanh,relu", "tanh", "playground", 3))
+    run = mnist_scenario.MnistRun({"data": "subset", "hidden": (64, 32)}, seed=2)
+    same_model(run.model, builders.mlp(784, (64, 32), 10, "relu", init="he", out_init="glorot", seed=2))
+    run.set("model", "cnn")
+    same_model(run.model, builders.cnn((8, 16), (), seed=2))
 
 
-def test_mlp_is_the_mnist_builder():
-    same_model(builders.mlp(784, (64, 32), 10, "relu", init="he", out_init="glorot", seed=2),
-               mnist_scenario.build_mlp((64, 32), 2))
-
-
-@pytest.mark.parametrize("channels, dense", [((8, 16), ()), ((4,), (32,)), ((2, 3, 4), (8, 6))])
-def test_cnn_is_the_mnist_builder(channels, dense):
-    same_model(builders.cnn(channels, dense, seed=5), mnist_scenario.build_cnn(channels, 5, dense))
+def test_per_layer_activations_repeat_the_last():
+    kinds = [type(layer).__name__ for layer in builders.mlp(2, (3, 3, 3), 1, ("tanh", "relu")).layers]
+    assert kinds == ["Dense", "Tanh", "Dense", "ReLU", "Dense", "ReLU", "Dense"]
+    a, b = builders.mlp(4, (5,), 2, seed=1), builders.mlp(4, (5,), 2, seed=2)
+    assert not np.array_equal(a.get_weights()[0], b.get_weights()[0])
 
 
 def test_cnn_layers_and_shapes():

@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 from textual.app import App
 
-from tui import numbers, palette
-from tui.palette import ColorMode
+from tui import colors, numbers
+from tui.colors import ColorMode
 from tui.widgets.lossplot import AccuracyPlot, LossPlot, column_envelope, divergence, polyline_dots
 
 
 @pytest.fixture(autouse=True)
 def _truecolor(monkeypatch):
-    monkeypatch.setattr(palette, "_current", palette.Palette(ColorMode.TRUECOLOR))
+    monkeypatch.setattr(colors, "_current", colors.Palette(ColorMode.TRUECOLOR))
 
 
 class Host(App):
@@ -417,7 +417,7 @@ def test_update_history_api_and_placeholder():
 
 
 def test_ascii_mode_is_ascii_with_cursor_and_divergence(monkeypatch):
-    monkeypatch.setattr(palette, "_current", palette.Palette(ColorMode.TRUECOLOR, ascii=True))
+    monkeypatch.setattr(colors, "_current", colors.Palette(ColorMode.TRUECOLOR, ascii=True))
     hist = decaying(100)
     hist["train_loss"][-1] = np.inf
 

@@ -278,7 +278,7 @@ def test_shipped_preset_races_momentum_against_sgd():
 def test_race_view_draws_paths_legend_and_bands():
     from textual.geometry import Size
 
-    from tui import palette
+    from tui import colors
     from tui.widgets.race import RACER_STYLES, RaceView, band_levels
 
     bands = band_levels(np.arange(21), 21)
@@ -288,7 +288,7 @@ def test_race_view_draws_paths_legend_and_bands():
     w = RaceView()
     w.update_view(run.view("race"), run.status())
     for ascii_mode in (False, True):
-        pal = palette.configure(palette.ColorMode.TRUECOLOR, ascii=ascii_mode)
+        pal = colors.configure(colors.ColorMode.TRUECOLOR, ascii=ascii_mode)
         strips = w.build(80, 30, pal, w.rich_style)
         text = "\n".join("".join(seg.text for seg in s) for s in strips)
         assert "sgd diverged" in text and "adam" in text and "@60" in text
@@ -336,16 +336,16 @@ async def test_click_on_the_map_sets_the_start():
 
 
 def test_race_view_fits_any_size_and_palette():
-    from tui import palette
+    from tui import colors
     from tui.widgets.race import RaceView
 
     run = OptimizeRun({"lr": 3.0})
     run.step(50)
     w = RaceView()
     w.update_view(run.view("race"), run.status())
-    for mode in (palette.ColorMode.TRUECOLOR, palette.ColorMode.STANDARD, palette.ColorMode.NONE):
+    for mode in (colors.ColorMode.TRUECOLOR, colors.ColorMode.STANDARD, colors.ColorMode.NONE):
         for ascii_mode in (False, True):
-            pal = palette.configure(mode, ascii=ascii_mode)
+            pal = colors.configure(mode, ascii=ascii_mode)
             for size in ((1, 1), (5, 3), (20, 7), (30, 9), (200, 60)):
                 strips = w.build(*size, pal, w.rich_style)
                 assert len(strips) == size[1] and all(s.cell_length == size[0] for s in strips)

@@ -13,18 +13,18 @@ from engine.errors import DataError
 from scenarios.regress import LINE_PANES, PATH_LEN, RegressRun, least_squares, line_loss
 from scenarios.settings import SettingError
 from scenarios.views import Snapshot, Status
-from tui import palette
-from tui.palette import ColorMode
+from tui import colors
+from tui.colors import ColorMode
 from tui.widgets.curve import PANES, CurveView, LandscapeView
 
 
 @pytest.fixture
 def colour():
     """Truecolour, non-ASCII drawing for the duration of a test."""
-    old = palette.current()
-    palette.configure(mode=ColorMode.TRUECOLOR, ascii=False)
+    old = colors.current()
+    colors.configure(mode=ColorMode.TRUECOLOR, ascii=False)
     yield
-    palette.configure(mode=old.mode, ascii=old.ascii)
+    colors.configure(mode=old.mode, ascii=old.ascii)
 
 
 def line_run(**values) -> RegressRun:
@@ -229,7 +229,7 @@ def test_panes_render_snapshots_at_any_size(colour):
                 for w in (curve, land):
                     w.update_view(snap.view(w.pane_name), snap.status)
                     for size in ((1, 1), (2, 3), (7, 2), (60, 15)):
-                        w.build(*size, palette.current(), w.rich_style)
+                        w.build(*size, colors.current(), w.rich_style)
                 await pilot.pause()
                 assert len(text_of(curve)) == 15 and len(text_of(land)) == 15
         return curve, land
@@ -253,7 +253,7 @@ def test_curve_view_draws_points_and_reports_clicks(colour):
             await pilot.pause()
             (x0, x1), (y0, y1) = run.view("curve").xlim, run.view("curve").ylim
             assert app.added == [pytest.approx((x0 + 30.5 / 60 * (x1 - x0), y1 - 5.5 / 19 * (y1 - y0)))]
-            palette.configure(ascii=True)
+            colors.configure(ascii=True)
             curve.invalidate()
             assert all(ord(ch) < 128 for r in text_of(curve) for ch in r)
             assert sum(r.count("o") for r in text_of(curve)) > 20

@@ -8,8 +8,8 @@ from rich.color import Color
 from textual.app import App
 
 from scenarios.views import Field as Field2D, Network, Points
-from tui import palette
-from tui.palette import ColorMode
+from tui import colors
+from tui.colors import ColorMode
 from tui.widgets import AccuracyPlot, DrawCanvas, FieldView, ImageGrid, ImageItem, LossPlot, NetworkDiagram, WeightsView
 from tui.widgets.lossplot import downsample_indices
 from tui.widgets.network import compute_layout
@@ -17,7 +17,7 @@ from tui.widgets.network import compute_layout
 
 @pytest.fixture(autouse=True)
 def _truecolor(monkeypatch):
-    monkeypatch.setattr(palette, "_current", palette.Palette(ColorMode.TRUECOLOR))
+    monkeypatch.setattr(colors, "_current", colors.Palette(ColorMode.TRUECOLOR))
 
 
 class Host(App):
@@ -64,8 +64,8 @@ def halves_field(rows=8, cols=8):
     return Field2D(values, (-1.0, 1.0, -1.0, 1.0))
 
 
-NEG = Color.parse(palette.NEGATIVE)
-POS = Color.parse(palette.POSITIVE)
+NEG = Color.parse(colors.NEGATIVE)
+POS = Color.parse(colors.POSITIVE)
 
 
 # -- FieldView -----------------------------------------------------------------------------------
@@ -110,7 +110,7 @@ def test_field_points_land_in_their_cell_with_a_halo_and_test_points_only_when_a
     test = Points(np.array([[-0.5, -0.5]]), np.array([-1.0]), test=True)  # col 5, pixel row 16 -> cell row 8
 
     async def script(pilot, w):
-        pal = palette.current()
+        pal = colors.current()
         w.update_field(flat, [train, test])
         x0, y0, _, _ = w.plane
         under = pal.diverging.colors[pal.diverging.levels // 2]
@@ -133,7 +133,7 @@ def test_field_class_ids_outside_vrange_get_class_colours():
     pts = Points(np.array([[0.1, 0.9], [0.9, 0.1]]), np.array([3, 7]))
 
     async def script(pilot, w):
-        pal = palette.current()
+        pal = colors.current()
         w.update_field(flat, [pts])
         found = {style.color for s in lines(w)[:-1] for ch, style in cells(s) if ch == "●"}  # not the legend
         assert found == {pal.classes[3], pal.classes[7]}
@@ -162,7 +162,7 @@ def test_field_three_classes_get_three_hues_and_a_legend():
     pts = Points(np.array([[-0.7, 0.0], [0.0, 0.0], [0.7, 0.0]]), np.array([-1.0, 0.0, 1.0]))
 
     async def script(pilot, w):
-        pal = palette.current()
+        pal = colors.current()
         for discretize in (False, True):
             w.update_field(field, [pts], discretize=discretize)
             x0, y0, cols, rows = w.plane
@@ -262,7 +262,7 @@ def test_widgets_survive_any_size(kind):
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_ascii_mode_draws_only_ascii(kind, monkeypatch):
-    monkeypatch.setattr(palette, "_current", palette.Palette(ColorMode.TRUECOLOR, ascii=True))
+    monkeypatch.setattr(colors, "_current", colors.Palette(ColorMode.TRUECOLOR, ascii=True))
 
     async def script(pilot, w):
         text = _rendered_text(w)
@@ -324,7 +324,7 @@ def test_network_connection_colours_follow_weight_sign():
     view = Network(("a",), (1, 2), (np.array([[-1.0, 1.0]]),), (np.zeros(2),), (), ("tanh",))
 
     async def script(pilot, w):
-        lines_pal = palette.current().lines
+        lines_pal = colors.current().lines
         colours = {st.color for s in lines(w) for ch, st in cells(s) if 0x2800 < ord(ch) <= 0x28FF}
         assert colours == {lines_pal.colors[0], lines_pal.colors[-1]}
 
@@ -450,7 +450,7 @@ def test_image_grid_pixels_and_caption_colours():
     white = np.ones((28, 28))
 
     async def script(pilot, w):
-        pal = palette.current()
+        pal = colors.current()
         w.update_images([ImageItem(white, "7 .98", ok=True), ImageItem(white, "1 .50", ok=False)])
         strips = lines(w)
         text = [s.text for s in strips]
@@ -526,7 +526,7 @@ def test_canvas_stays_square_in_pixels(size, cells):
         s, x0, y0 = w._geometry()
         assert x0 >= 0 and y0 >= 0 and x0 + cols <= size[0] and y0 + rows <= size[1]
         strips = lines(w)
-        white = palette.current().gray.colors[-1]
+        white = colors.current().gray.colors[-1]
         lit = [(y, x) for y, s_ in enumerate(strips) for x, (ch, st) in enumerate(cells_of(s_))
                if st.color == white or st.bgcolor == white]
         assert (y0, x0) in lit and (y0 + rows - 1, x0 + cols - 1) in lit  # both ends shown, even shrunk
@@ -549,7 +549,7 @@ def test_space_view_captions_fit_and_plot_is_square():
                      classes=3)
 
     async def script(pilot, w):
-        pal = palette.current()
+        pal = colors.current()
         w.update_view(sp, None)
         text = [s.text for s in lines(w)]
         assert all(s.cell_length == 34 for s in lines(w))
@@ -565,7 +565,7 @@ def test_ascii_mode_spells_titles_in_ascii(monkeypatch):
     from scenarios.views import HiddenSpace
     from tui.widgets.space import SpaceView
 
-    monkeypatch.setattr(palette, "_current", palette.Palette(ColorMode.NONE, ascii=True))
+    monkeypatch.setattr(colors, "_current", colors.Palette(ColorMode.NONE, ascii=True))
     sp = HiddenSpace(lines=(), points=np.zeros((3, 2)), labels=np.array([-1.0, 0.0, 1.0]), lim=(-1.0, 1.0),
                      xlabel="neuron 1", ylabel="neuron 2", title="layer 1: neurons 1 × 2", classes=3)
     field = Field2D(np.zeros((4, 4)), (-1.0, 1.0, -1.0, 1.0), classes=3)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 import time
 
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
@@ -21,7 +21,7 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane
 from engine.errors import NNPlayError
 from scenarios.views import Snapshot
 
-from . import errorlog, palette
+from . import colors, errorlog
 from .asciify import AsciiFilter
 from .commands import RunCommands
 from .controls import ControlsPane, Notice
@@ -70,7 +70,7 @@ class NNPlayApp(TrainingDriver, FileActions, DownloadActions, App):
     def __init__(self, run_cls=None, values=None, seed: int = 0, *, run=None, ascii: bool = False,
                  autoplay: bool = True, threaded: bool = True):
         """Open ``run_cls(values, seed)``, or an already built ``run`` (a preset with its state)."""
-        palette.configure(ascii=bool(ascii))
+        colors.configure(ascii=bool(ascii))
         super().__init__()
         self.ascii = ascii
         self.scenario = run if run is not None else run_cls(values, seed)  # the live Run (App.run starts the app)

@@ -7,7 +7,7 @@ from textual.widgets import Static
 
 from scenarios.settings import Schema
 
-from . import palette
+from . import colors
 from .keys import display
 
 SEVERITY_STYLES = {"info": "italic", "warning": "bold yellow", "error": "bold red"}
@@ -17,7 +17,7 @@ def elide(text: str, width: int) -> str:
     """``text`` cut to ``width`` cells with an ellipsis (``..`` in ASCII mode)."""
     if len(text) <= width:
         return text
-    dots = ".." if palette.use_ascii() else "…"
+    dots = ".." if colors.use_ascii() else "…"
     return text[: max(0, width - len(dots))] + dots if width > len(dots) else text[:width]
 
 

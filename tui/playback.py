@@ -123,21 +123,21 @@ class Player:
     def make_app(self, spec: tapes.OpenSpec):
         import scenarios
 
-        from . import palette
+        from . import colors
         from .app import NNPlayApp
 
         if self.headless:  # no terminal to ask: draw SVGs in full colour, the same on every machine
-            palette.configure(palette.ColorMode.TRUECOLOR, ascii=spec.ascii)
+            colors.configure(colors.ColorMode.TRUECOLOR, ascii=spec.ascii)
         else:
-            palette.configure(ascii=spec.ascii)
+            colors.configure(ascii=spec.ascii)
         run = spec.opening.build() if spec.opening is not None else scenarios.get(spec.scenario)(spec.values, spec.seed)
         return NNPlayApp(run=run, ascii=spec.ascii, autoplay=False, threaded=False)
 
     # -- the three ways ---------------------------------------------------------
     async def play_headless(self, size: tuple[int, int]) -> list[str]:
-        from . import palette
+        from . import colors
 
-        saved = palette.current()
+        saved = colors.current()
         try:
             for spec, commands in segments(self.tape):
                 app = self.make_app(spec)
@@ -147,7 +147,7 @@ class Player:
                     size = tuple(app.size)
                     stop(app)
         finally:
-            palette.configure(saved.mode, ascii=saved.ascii)
+            colors.configure(saved.mode, ascii=saved.ascii)
         return self.written
 
     def play_visible(self, size: tuple[int, int] | None) -> list[str]:

@@ -13,8 +13,8 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.strip import Strip
 
-from tui import palette
-from tui.palette import Palette
+from tui import colors
+from tui.colors import Palette
 from tui.widgets.fieldview import CellCanvas, RasterWidget, level_codes, resample
 
 SIDE = 28
@@ -184,7 +184,7 @@ class DrawCanvas(RasterWidget, can_focus=True):
             img = _max_pool(img, rows if pal.ramp else 2 * rows, cols)
         scale = pal.gray
         rows_px = rows if pal.ramp else 2 * rows
-        levels = palette.quantize(resample(img, rows_px, cols), (0.0, 1.0), scale.levels)
+        levels = colors.quantize(resample(img, rows_px, cols), (0.0, 1.0), scale.levels)
         if self.has_focus:
             levels = levels.copy()
             k = max(1, int(s))

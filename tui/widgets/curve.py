@@ -16,8 +16,8 @@ from textual.message import Message
 from textual.strip import Strip
 
 from scenarios.views import CurveFit, Landscape, Points
-from tui import palette
-from tui.palette import ColorMode, Palette
+from tui import colors
+from tui.colors import ColorMode, Palette
 from tui.widgets.fieldview import (CellCanvas, FieldView, RasterWidget, placeholder,
                                    point_cells)
 
@@ -138,7 +138,7 @@ class CurveView(RasterWidget):
         self.plot_area = (rows, width, xlim, ylim)
         canvas = CellCanvas(width, height, base)
         self._draw_axes(canvas, rows, xlim, ylim, pal)
-        dim = Style(color=_color(pal, palette.LINE_DIM, 8), dim=pal.mode is ColorMode.NONE)
+        dim = Style(color=_color(pal, colors.LINE_DIM, 8), dim=pal.mode is ColorMode.NONE)
         faint = [np.asarray(n) for n in c.neurons]
         for extra in (c.best_y, c.target_y):
             if extra is not None:
@@ -197,7 +197,7 @@ class CurveView(RasterWidget):
             return
         pts = Points(np.column_stack([x[:n], y[:n]]), np.zeros(n))
         r, col, _ = point_cells(pts, (*xlim, *ylim), canvas.width, rows)
-        style = Style(color=_color(pal, palette.NEGATIVE, 11), bold=True)
+        style = Style(color=_color(pal, colors.NEGATIVE, 11), bold=True)
         canvas.codes[r, col] = canvas.code("o" if pal.ascii else "•", style)
 
 

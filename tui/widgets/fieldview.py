@@ -18,8 +18,8 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from scenarios.views import Field, Points
-from tui import palette
-from tui.palette import Palette, Scale
+from tui import colors
+from tui.colors import Palette, Scale
 
 
 def resample(a: np.ndarray, rows: int, cols: int) -> np.ndarray:
@@ -210,7 +210,7 @@ class RasterWidget(Widget):
         old, old_key = self._strips, self._strips_key
         self._strips = None
         width, height = self.size
-        if old is None or not self.is_mounted or old_key != (width, height, id(palette.current())):
+        if old is None or not self.is_mounted or old_key != (width, height, id(colors.current())):
             self.refresh()
             return
         new = self.strips()
@@ -224,7 +224,7 @@ class RasterWidget(Widget):
 
     def strips(self) -> list[Strip]:
         width, height = self.size
-        pal = palette.current()
+        pal = colors.current()
         key = (width, height, id(pal))
         if self._strips is None or key != self._strips_key:
             self._strips = self.build(width, height, pal, self.rich_style) if width > 0 and height > 0 else []
@@ -260,7 +260,7 @@ def label_colors(labels: np.ndarray, vrange: tuple[float, float], pal: Palette) 
     n = len(pal.point_levels)
     lo, hi = min(vrange), max(vrange)
     inside = (labels >= lo - 1e-9) & (labels <= hi + 1e-9) | ~np.isfinite(labels)
-    levels = palette.quantize(labels, vrange, n)
+    levels = colors.quantize(labels, vrange, n)
     classes = n + np.clip(np.nan_to_num(labels), 0, len(pal.classes) - 1).astype(np.intp)
     return np.where(inside, levels, classes)
 
@@ -305,10 +305,10 @@ class FieldView(RasterWidget):
         """Palette level per pixel; subclasses may remap (e.g. flip so low loss is blue)."""
         values = resample(values, rows_px, width)
         if self.three and self.discretize:  # three classes keep three colours, not two
-            t = palette.normalize(values, self.field.vrange) * 2 - 1
+            t = colors.normalize(values, self.field.vrange) * 2 - 1
             half = scale.levels // 2
             return np.where(t < -0.2, 0, np.where(t > 0.2, scale.levels - 1, half)).astype(np.intp)
-        return palette.quantize(values, self.field.vrange, scale.levels, self.discretize)
+        return colors.quantize(values, self.field.vrange, scale.levels, self.discretize)
 
     def heat_canvas(self, width: int, height: int, pal: Palette, base: Style):
         """(canvas with the heatmap filling it, levels, pixel rows), or None when there is no field to draw."""
@@ -357,14 +357,14 @@ class FieldView(RasterWidget):
         n, mid = len(pal.point_levels), len(pal.point_levels) // 2
         if not pal.ramp:
             return "○" if test else "●"
-        glyph = palette.CLASS_GLYPHS[ci - n] if ci >= n else "x" if ci < mid else "o" if ci > mid else "v"
+        glyph = colors.CLASS_GLYPHS[ci - n] if ci >= n else "x" if ci < mid else "o" if ci > mid else "v"
         return glyph.lower() if test else glyph.upper()
 
     def _draw_points(self, canvas: CellCanvas, levels: np.ndarray, rows_px: int, pal: Palette,
                      x0: int = 0, y0: int = 0, cols: int | None = None) -> None:
         field = self.field
         cols = canvas.width if cols is None else cols
-        colors = (*pal.point_levels, *pal.classes)
+        hues = (*pal.point_levels, *pal.classes)
         scale = self.scale(pal)
         for pts in self.points:  # train first, so test points land on top
             if pts.test and not self.show_test:
@@ -381,9 +381,9 @@ class FieldView(RasterWidget):
                 ci, lv = divmod(k, nlev)
                 glyph = self.point_glyph(ci, pts.test, pal)
                 if pal.ramp:
-                    style = Style(color=colors[ci], bold=True)
+                    style = Style(color=hues[ci], bold=True)
                 else:
-                    style = pal.point_style(colors[ci], pal.halo(scale.colors[lv], pts.test))
+                    style = pal.point_style(hues[ci], pal.halo(scale.colors[lv], pts.test))
                 codes.append(canvas.code(glyph, style))
             cell_row = (row if pal.ramp else row // 2) + y0
             canvas.codes[cell_row, col + x0] = np.asarray(codes, dtype=np.intp)[inverse.reshape(-1)]
@@ -392,7 +392,7 @@ class FieldView(RasterWidget):
     def legend_items(self, pal: Palette, scale: Scale) -> list[tuple[str, Style]]:
         """The legend as (text, style) runs: which colour is which class or value, and train vs test."""
         field = self.field
-        colors = (*pal.point_levels, *pal.classes)
+        hues = (*pal.point_levels, *pal.classes)
         n = len(pal.point_levels)
         bold = Style(bold=True)
         out: list[tuple[str, Style]] = []
@@ -400,8 +400,8 @@ class FieldView(RasterWidget):
         def marker(ci: int, test: bool = False) -> tuple[str, Style]:
             glyph = self.point_glyph(ci, test, pal)
             if pal.ramp:
-                return glyph, Style(color=colors[ci], bold=True)
-            return glyph, pal.point_style(colors[ci], pal.halo(scale.colors[scale.levels // 2], test))
+                return glyph, Style(color=hues[ci], bold=True)
+            return glyph, pal.point_style(hues[ci], pal.halo(scale.colors[scale.levels // 2], test))
 
         if self.three:
             for name, ci in (("class 1", n), ("class 2", n + 2), ("class 3", n + 1)):

@@ -10,8 +10,8 @@ import numpy as np
 from rich.style import Style
 from textual.strip import Strip
 
-from tui import palette
-from tui.palette import Palette
+from tui import colors
+from tui.colors import Palette
 from tui.widgets.fieldview import CellCanvas, RasterWidget, elide, level_codes, pixel_rows, placeholder, resample
 
 SCALES = (6, 5, 4, 3, 2, 1, 1 / 2, 1 / 3, 1 / 4)
@@ -98,10 +98,10 @@ class ImageGrid(RasterWidget):
             if y >= height:
                 break
             if item.diverging:
-                scale, vrange = pal.diverging, palette.symmetric_range(im)
+                scale, vrange = pal.diverging, colors.symmetric_range(im)
             else:
                 scale, vrange = pal.gray, (0.0, 1.0)
-            levels = palette.quantize(resample(im, rows_px, t.img_w), vrange, scale.levels)
+            levels = colors.quantize(resample(im, rows_px, t.img_w), vrange, scale.levels)
             canvas.paint(x + (t.col_w - t.img_w) // 2, y, level_codes(canvas, levels, scale, pal))
             if item.caption:
                 style = pal.text if item.ok is None else pal.ok if item.ok else pal.bad

@@ -36,8 +36,8 @@ from textual.events import Click, MouseMove
 from textual.message import Message
 from textual.strip import Strip
 
-from tui import numbers, palette
-from tui.palette import ColorMode, Palette
+from tui import colors, numbers
+from tui.colors import ColorMode, Palette
 from tui.widgets.fieldview import CellCanvas, RasterWidget
 
 SERIES_COLORS = ("#4da6ff", "#f59322", "#3fb950", "#d62728")  # train blue, test orange, ...
@@ -367,7 +367,7 @@ class LossPlot(RasterWidget, can_focus=True):
     # -- drawing --------------------------------------------------------------------
     def legend(self, shown: Sequence[int]) -> str:
         """Markup naming each plotted series in its colour and line style, e.g. '━ train loss  ╍ test loss'."""
-        ascii, pal = palette.use_ascii(), palette.current()
+        ascii, pal = colors.use_ascii(), colors.current()
         parts = []
         for i in shown:
             glyph = ASCII_MARKERS[i % 4] if ascii else LEGEND_GLYPHS[i % 4]

@@ -29,7 +29,7 @@ from textual.message import Message
 from textual.widgets import Static
 
 from scenarios.views import Activations, Digits, Drawing, Images, Status
-from tui import palette
+from tui import colors
 from tui.widgets.canvas import DrawCanvas
 from tui.widgets.images import ImageGrid, ImageItem, as_image, choose_tiling
 
@@ -47,9 +47,9 @@ def prob_strip(probs, label: int | None = None) -> Text:
 
     The top class is green, or red when a known ``label`` says it is wrong; the label is underlined.
     """
-    pal = palette.current()
+    pal = colors.current()
     probs = np.nan_to_num(np.asarray(probs, dtype=np.float64))
-    ramp = ASCII_BARS if palette.use_ascii() else BARS
+    ramp = ASCII_BARS if colors.use_ascii() else BARS
     top = int(np.argmax(probs))
     top_style = pal.bad if label is not None and top != label else pal.ok
     t = Text()
@@ -191,7 +191,7 @@ class ActivationsPane(Vertical):
         sel, probs = view.digit, np.asarray(view.probs)
         top = int(np.argmax(probs))
         head = Text(f"test digit {sel.index + 1}, a {sel.label}: {top_line(probs)}",
-                    style=palette.current().ok if top == sel.label else palette.current().bad)
+                    style=colors.current().ok if top == sel.label else colors.current().bad)
         head.append("  ([ ] another)", style="dim")
         self.query_one(".mnist-head", Static).update(head)
         items = []

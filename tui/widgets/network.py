@@ -18,8 +18,8 @@ from textual.message import Message
 from textual.strip import Strip
 
 from scenarios.views import Network
-from tui import palette
-from tui.palette import Palette
+from tui import colors
+from tui.colors import Palette
 from tui.widgets.fieldview import CellCanvas, RasterWidget, elide, level_codes, plain, pixel_rows, placeholder, resample
 
 # Braille dot bits, indexed [dot row 0..3][dot column 0..1].
@@ -396,13 +396,13 @@ class NetworkDiagram(RasterWidget, can_focus=True):
             return
         scale = pal.diverging
         if lay.tight and not pal.ramp and lay.th > 1:  # the last pixel row stays blank: a gap between neighbours
-            levels = palette.quantize(resample(thumb, 2 * lay.th - 1, lay.tw), self.vrange, scale.levels)
+            levels = colors.quantize(resample(thumb, 2 * lay.th - 1, lay.tw), self.vrange, scale.levels)
             codes = np.empty((lay.th, lay.tw), dtype=np.intp)
             codes[:-1] = level_codes(canvas, levels[:-1], scale, pal)
             codes[-1] = [canvas.code(pal.block, Style(color=scale.colors[lv])) for lv in levels[-1].tolist()]
             canvas.paint(x, y, codes)
             return
-        levels = palette.quantize(resample(thumb, pixel_rows(lay.th, pal), lay.tw), self.vrange, scale.levels)
+        levels = colors.quantize(resample(thumb, pixel_rows(lay.th, pal), lay.tw), self.vrange, scale.levels)
         canvas.paint(x, y, level_codes(canvas, levels, scale, pal))
 
     def _draw_weights(self, canvas: CellCanvas, lay: Layout, j: int, w: np.ndarray, pal: Palette) -> None:
@@ -414,7 +414,7 @@ class NetworkDiagram(RasterWidget, can_focus=True):
         if w.shape != (len(src), len(dst)):
             return
         scale = pal.lines
-        levels = palette.quantize(w, palette.symmetric_range(w), scale.levels)
+        levels = colors.quantize(w, colors.symmetric_range(w), scale.levels)
         x0 = lay.xs[j] + lay.tw
         x1 = lay.xs[j + 1]  # exclusive
         if x1 <= x0 or x0 >= canvas.width:

@@ -19,7 +19,7 @@ from textual.strip import Strip
 
 from scenarios.views import Points, Race
 from tui import numbers
-from tui.palette import Palette
+from tui.colors import Palette
 from tui.widgets.curve import _color, _text, braille_bits
 from tui.widgets.fieldview import CellCanvas, FieldView, placeholder, point_cells
 from tui.widgets.lossplot import LossPlot

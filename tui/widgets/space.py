@@ -12,8 +12,8 @@ from rich.style import Style
 from textual.strip import Strip
 
 from scenarios.views import HiddenSpace, Points
-from tui import palette
-from tui.palette import Palette
+from tui import colors
+from tui.colors import Palette
 from tui.widgets.curve import _color, _fmt, braille_bits
 from tui.widgets.fieldview import CellCanvas, RasterWidget, elide, label_colors, placeholder, point_cells, square_plane
 
@@ -65,7 +65,7 @@ class SpaceView(RasterWidget):
         x0, y0, cols, rows = square_plane(width, height - 1)
         lim = (float(sp.lim[0]), float(sp.lim[1]))
         canvas = CellCanvas(width, height, base)
-        grid = Style(color=_color(pal, palette.LINE_DIM, 8))
+        grid = Style(color=_color(pal, colors.LINE_DIM, 8))
         if pal.ascii:
             r, c = polyline_pixels(sp.lines, lim, rows, cols)
             canvas.codes[r + y0, c + x0] = canvas.code(".", grid)
@@ -96,7 +96,7 @@ class SpaceView(RasterWidget):
         labels = np.asarray(sp.labels, np.float64)
         pts = Points(xy, labels)
         r, c, keep = point_cells(pts, (*lim, *lim), cols, rows)
-        colors = (*pal.point_levels, *pal.classes)
+        hues = (*pal.point_levels, *pal.classes)
         n = len(pal.point_levels)
         if getattr(sp, "classes", 0) == 3:  # labels -1, 0, +1: the same three class colours as the field
             lab = np.rint(np.nan_to_num(labels[keep])).astype(np.intp)
@@ -106,10 +106,10 @@ class SpaceView(RasterWidget):
         for k in np.unique(which).tolist():
             pick = which == k
             if pal.ascii:
-                glyph = palette.CLASS_GLYPHS[k - n].upper() if k >= n else "X" if k < n // 2 else "O"
+                glyph = colors.CLASS_GLYPHS[k - n].upper() if k >= n else "X" if k < n // 2 else "O"
             else:
                 glyph = "●"
-            canvas.codes[r[pick] + y0, c[pick] + x0] = canvas.code(glyph, Style(color=colors[k], bold=True))
+            canvas.codes[r[pick] + y0, c[pick] + x0] = canvas.code(glyph, Style(color=hues[k], bold=True))
 
 
 PANES = {"space": SpaceView}

@@ -19,7 +19,7 @@ from rich.text import Text
 from textual.events import Resize
 from textual.widgets import Static
 
-from tui import numbers, palette
+from tui import colors, numbers
 
 STATE_STYLES = {"diverged": "bold white on red", "running": "bold green", "paused": "bold yellow"}
 PAST_STYLE = "bold black on cyan"
@@ -167,7 +167,7 @@ def _join(fields: list[_Field], sep: Text) -> Text:
 
 def status_text(status, playing: bool, width: int, ascii: bool | None = None) -> Text:
     """The status line for ``status`` in at most ``width`` cells (ASCII only when ``ascii``)."""
-    ascii = palette.use_ascii() if ascii is None else ascii
+    ascii = colors.use_ascii() if ascii is None else ascii
     width = max(0, int(width))
     if width == 0:
         return Text("", no_wrap=True, end="")

@@ -13,8 +13,8 @@ import numpy as np
 from rich.style import Style
 from textual.strip import Strip
 
-from tui import palette
-from tui.palette import Palette
+from tui import colors
+from tui.colors import Palette
 from tui.widgets.fieldview import CellCanvas, RasterWidget, level_codes, placeholder, resample
 
 MAX_UPSCALE = 6
@@ -86,7 +86,7 @@ class WeightsView(RasterWidget):
             if y >= height:
                 break
             rows_px, cols = fit(m.shape, width, rows * per_cell)
-            levels = palette.quantize(resample(m, rows_px, cols), palette.symmetric_range(m), scale.levels)
+            levels = colors.quantize(resample(m, rows_px, cols), colors.symmetric_range(m), scale.levels)
             canvas.paint(0, y, level_codes(canvas, levels, scale, pal))
             y += -(-rows_px // per_cell)
         return canvas.strips()

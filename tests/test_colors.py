@@ -4,13 +4,13 @@ import numpy as np
 import pytest
 from rich.color import Color, ColorType
 
-from tui import palette
-from tui.palette import ColorMode, Palette, detect_mode, quantize
+from tui import colors
+from tui.colors import ColorMode, Palette, detect_mode, quantize
 
 
 @pytest.fixture(autouse=True)
 def _restore_palette(monkeypatch):
-    monkeypatch.setattr(palette, "_current", palette.current())
+    monkeypatch.setattr(colors, "_current", colors.current())
 
 
 @pytest.mark.parametrize(
@@ -49,16 +49,16 @@ def test_quantize_respects_vrange_and_discretize():
 
 def test_truecolor_palette_ends_are_the_playground_colours():
     div = Palette(ColorMode.TRUECOLOR).diverging
-    assert div.colors[0] == Color.parse(palette.NEGATIVE)
-    assert div.colors[-1] == Color.parse(palette.POSITIVE)
-    assert div.colors[div.levels // 2] == Color.parse(palette.MIDDLE)
+    assert div.colors[0] == Color.parse(colors.NEGATIVE)
+    assert div.colors[-1] == Color.parse(colors.POSITIVE)
+    assert div.colors[div.levels // 2] == Color.parse(colors.MIDDLE)
     assert div.pair[0][-1].color == div.colors[0] and div.pair[0][-1].bgcolor == div.colors[-1]
 
 
 def test_256_colour_palette_uses_nearest_xterm_colours():
     div = Palette(ColorMode.EIGHT_BIT).diverging
     assert all(c.type is ColorType.EIGHT_BIT for c in div.colors)
-    assert div.colors[0].number == Color.parse(palette.NEGATIVE).downgrade(palette.ColorSystem.EIGHT_BIT).number
+    assert div.colors[0].number == Color.parse(colors.NEGATIVE).downgrade(colors.ColorSystem.EIGHT_BIT).number
 
 
 def test_16_colour_palette_keeps_the_sign_boundary_readable():
@@ -83,10 +83,10 @@ def test_no_colour_and_ascii_use_ramp_glyphs():
 
 
 def test_configure_switches_the_app_wide_flags():
-    palette.configure(mode=ColorMode.STANDARD, ascii=True)
-    assert palette.use_ascii() and palette.current().mode is ColorMode.STANDARD
-    palette.configure(ascii=False)
-    assert not palette.use_ascii() and palette.current().mode is ColorMode.STANDARD
+    colors.configure(mode=ColorMode.STANDARD, ascii=True)
+    assert colors.use_ascii() and colors.current().mode is ColorMode.STANDARD
+    colors.configure(ascii=False)
+    assert not colors.use_ascii() and colors.current().mode is ColorMode.STANDARD
 
 
 @pytest.mark.parametrize("mode", [ColorMode.TRUECOLOR, ColorMode.EIGHT_BIT, ColorMode.STANDARD])
@@ -116,8 +116,8 @@ def test_point_halo_is_lighter_for_train_and_darker_for_test(mode):
 
 
 def test_class_glyphs_are_distinct_letters_with_a_case_for_train_and_test():
-    glyphs = palette.CLASS_GLYPHS
+    glyphs = colors.CLASS_GLYPHS
     assert len(set(glyphs)) == len(glyphs) and glyphs.isascii() and glyphs.isalpha()
     assert all(g.upper() != g.lower() for g in glyphs)
     asc = Palette(ColorMode.NONE, ascii=True)
-    assert palette.THIRD_GLYPH in asc.three.glyphs and palette.THIRD_GLYPH not in asc.diverging.glyphs
+    assert colors.THIRD_GLYPH in asc.three.glyphs and colors.THIRD_GLYPH not in asc.diverging.glyphs
