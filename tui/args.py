@@ -136,3 +136,24 @@ def setup(args, *, scenario_default: str | None = None):
     """:func:`use_runtime`, then :func:`resolve`: what the app and ``nnplay train`` open."""
     use_runtime(args)
     return resolve(args, scenario_default=scenario_default)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("nnplay")
+    except PackageNotFoundError:
+        return "0.1.0"
+
+
+def app_parser() -> Parser:
+    """The app's own arguments (``nnplay [SCENARIO] ...``), shared by the CLI and each ``serve`` tab."""
+    p = Parser(prog="nnplay", description="Train small neural networks live in your terminal.",
+               epilog="other commands: nnplay train|list|bench|play|download|serve --help")
+    p.add_argument("scenario", nargs="?", type=nonempty, default=None, help="scenario to open (nnplay list shows them)")
+    add_common(p)
+    p.add_argument("--ascii", action="store_true", help="ASCII only: for terminals without Unicode")
+    p.add_argument("--paused", action="store_true", help="open paused: space starts training")
+    p.add_argument("--version", action="version", version=f"nnplay {_version()}")
+    return p

@@ -11,32 +11,12 @@ import math
 import os
 import sys
 
-from .args import Parser, UsageError, add_common, nonempty, setup
+from .args import Parser, UsageError, add_common, app_parser, nonempty, setup
 
 __all__ = ["COMMANDS", "Parser", "UsageError", "app_parser", "main", "save_preset", "setup", "train_parser"]
 
 UNTIL_CAP = 10  # --until without --steps/--epochs: at most this many times the default run
 COMMANDS = ("train", "list", "bench", "play", "download", "serve")
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("nnplay")
-    except PackageNotFoundError:
-        return "0.1.0"
-
-
-def app_parser() -> Parser:
-    p = Parser(prog="nnplay", description="Train small neural networks live in your terminal.",
-               epilog="other commands: nnplay train|list|bench|play|download|serve --help")
-    p.add_argument("scenario", nargs="?", type=nonempty, default=None, help="scenario to open (nnplay list shows them)")
-    add_common(p)
-    p.add_argument("--ascii", action="store_true", help="ASCII only: for terminals without Unicode")
-    p.add_argument("--paused", action="store_true", help="open paused: space starts training")
-    p.add_argument("--version", action="version", version=f"nnplay {_version()}")
-    return p
 
 
 def train_parser() -> Parser:

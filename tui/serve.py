@@ -25,7 +25,7 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tui.args import Parser, UsageError, add_common, setup
+from tui.args import Parser, UsageError, add_common, app_parser, setup
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -407,7 +407,6 @@ def _end_with_server() -> None:
 def session_main(argv=None) -> int:
     """One tab's app: ``nnplay`` arguments, run in the session folder the server made."""
     from engine.errors import NNPlayError
-    from tui.cli import app_parser
 
     argv = list(sys.argv[1:] if argv is None else argv)
     _end_with_server()
