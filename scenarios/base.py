@@ -245,14 +245,12 @@ class Run:
         return self.trainer.steps if shown is None else shown
 
     def past_status(self, frame) -> Status:
-        """The status line for a past frame: its step and the metrics measured then."""
+        """The status line for a past frame: the metrics measured then; ``step`` stays now's, ``past`` is the frame's."""
         h = self.trainer.history
         steps = h["step"]
         i = int(np.searchsorted(steps, frame.step, side="right")) - 1 if len(h) else -1
         at = {k: (float(h[k][i]) if i >= 0 else math.nan) for k in ("train_loss", "test_loss", "train_acc", "test_acc")}
-        epoch = frame.examples_seen / max(1, self.trainer.n_train)
-        return replace(self.status(False), state="paused", step=frame.step, epoch=epoch,
-                       examples_seen=frame.examples_seen, past=frame.step,
+        return replace(self.status(False), state="paused", past=frame.step,
                        message=f"the past: step {frame.step:,} of {self.trainer.steps:,}. "
                                f"ctrl+r trains on from here, . goes forward, space returns to now", **at)
 

@@ -133,6 +133,50 @@ async def test_save_preset_reopens_the_same_setup(tmp_path):
     assert preset.seed == 9 and preset.values == app.scenario.values
 
 
+async def test_a_preset_reopens_what_was_on_screen(tmp_path):
+    """After d, w, w and training, P then --preset draws the same field and points, paused at that step."""
+    import scenarios
+    from scenarios.preset import open_run
+
+    app = make_app(values={"dataset": "xor"}, seed=2)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("d", "w", "w")
+        app.advance(200)
+        await _prompt(pilot, app, "P", tmp_path / "p.toml")
+        field, status = app.scenario.view("field"), app.scenario.status()
+    assert (tmp_path / "p.npz").exists()
+    preset = load_preset(tmp_path / "p.toml", scenarios.schemas())
+    assert (preset.data_seed, preset.weight_seed) == (3, 5)
+    run = open_run(scenarios.get("classify"), preset)
+    again = run.view("field")
+    np.testing.assert_array_equal(again.values, field.values)
+    for a, b in zip(again.points, field.points, strict=True):
+        np.testing.assert_array_equal(a.xy, b.xy)
+    assert run.status().step == status.step == 200 and run.status().train_loss == status.train_loss
+
+
+def test_a_preset_keeps_added_points(tmp_path):
+    import scenarios
+    from scenarios.preset import load_preset, open_run, save_run
+
+    run = scenarios.get("regress")({}, seed=1)
+    run.add_point(0.5, 7.0)
+    save_run(run, tmp_path / "r.toml")
+    again = open_run(scenarios.get("regress"), load_preset(tmp_path / "r.toml", scenarios.schemas()))
+    assert len(again.x) == len(run.x) and again.x[-1] == np.float32(0.5) and again.y[-1] == np.float32(7.0)
+    assert again.trainer.steps == 0  # untrained: no state file, the same initial weights
+    np.testing.assert_array_equal(again.view("curve").fit_y, run.view("curve").fit_y)
+
+
+async def test_keys_typed_right_after_a_prompt_opens_are_kept():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("P", "a", ".", "t", "o", "m", "l")  # no pause: the prompt is still opening
+        await pilot.pause()
+        assert isinstance(app.screen, PathPrompt)
+        assert app.screen.query_one(Input).value == "a.toml"
+
+
 async def test_p_cycles_tabs_and_q_quits():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:

@@ -83,3 +83,13 @@ def test_a_state_reopens_what_was_saved():
     preset = load_preset(STATES / "classify-trained.toml", scenarios.schemas())
     assert run.trainer.steps == 1500 and len(run.trainer.history) > 10 and preset.state is not None
     assert np.all(np.abs(run.view("field").values) <= 1)
+
+
+def test_time_travel_shows_the_past(snap_compare):
+    async def run_before(pilot):
+        await pilot.press("comma")  # a reopened state's film holds its first and its saved frame
+    assert snap_compare(state_app("classify-trained"), terminal_size=SIZE, run_before=run_before)
+
+
+def test_optimizer_race(snap_compare):
+    assert snap_compare(state_app("optimize-rosenbrock"), terminal_size=SIZE)
