@@ -51,6 +51,7 @@ class Run:
     key_actions: ClassVar[tuple[KeyAction, ...]] = ()
     panes: tuple[str, ...] = ()  # what the app shows, most important first
     main_panes: ClassVar[int] = 1  # how many of them share the big middle column
+    zoom_pane: ClassVar[str] = ""  # what z shows at full size (default: the first pane)
 
     def __init__(self, values: dict[str, Any] | None = None, seed: int = 0, *,
                  data_seed: int | None = None, weight_seed: int | None = None):

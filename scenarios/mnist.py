@@ -87,6 +87,7 @@ class MnistRun(Run):
                    KeyAction("[", "previous_digit", "activations of the previous test digit"))
     panes = ("digits", "draw", "loss", "accuracy", "confusion", "filters", "activations")
     main_panes = 2  # the drawing canvas gets room under the test digits
+    zoom_pane = "activations"  # z: the selected digit at 28×14 cells and each map it makes, large
 
     def __init__(self, values=None, seed=0, **seeds):
         self.selected = 0

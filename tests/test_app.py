@@ -303,3 +303,20 @@ async def test_ascii_mode_draws_only_ascii(scenario):
             await pilot.pause()
             text = html.unescape(re.sub(r"<[^>]+>", "", app.export_screenshot())).replace("\xa0", " ")
             assert {c for c in text if ord(c) > 127} == set(), key
+
+
+@pytest.mark.parametrize("scenario,pane", [("classify", "field"), ("mnist", "activations"), ("gates", "field")])
+async def test_z_zooms_the_main_view_to_the_whole_terminal(scenario, pane):
+    from tui.screens import ZoomScreen
+
+    values = {"data": "subset"} if scenario == "mnist" else None
+    app = make_app(scenario, values)
+    async with app.run_test(size=SIZE) as pilot:
+        small = app.query_one(f"#pane-{pane}").size
+        await pilot.press("z")
+        await pilot.pause()
+        assert isinstance(app.screen, ZoomScreen)
+        big = app.screen.query_one("#zoomed").size
+        assert big.width > small.width and big.height > small.height
+        await pilot.press("escape")
+        assert not isinstance(app.screen, ZoomScreen)

@@ -30,7 +30,7 @@ from .driver import TrainingDriver
 from .files import FileActions
 from .keys import display, key_name
 from .panes import TITLES, pane_class
-from .screens import HelpScreen
+from .screens import HelpScreen, ZoomScreen
 from .widgets.status import StatusLine
 
 MIN_WIDTH, MIN_HEIGHT = 60, 18
@@ -65,6 +65,7 @@ class NNPlayApp(TrainingDriver, FileActions, DownloadActions, App):
         Binding("comma", "film(-1)", "Back in time (the run's film)", show=False),
         Binding("full_stop", "film(1)", "Forward in time; past the newest frame: now", show=False),
         Binding("ctrl+r", "resume", "Train on from the past frame shown", show=False),
+        Binding("z", "zoom", "Zoom: the main view (or the selected digit's maps) at full size", show=False),
     ]
 
     def __init__(self, run_cls=None, values=None, seed: int = 0, *, run=None, ascii: bool = False,
@@ -383,6 +384,14 @@ class NNPlayApp(TrainingDriver, FileActions, DownloadActions, App):
 
     def on_race_view_start_set(self, message) -> None:
         self._change(self.scenario.set_start, message.x, message.y)
+
+    def action_zoom(self) -> None:
+        name = self.scenario.zoom_pane or self.scenario.panes[0]
+        with self.ui_lock():
+            snap = self.scenario.snapshot({name}, playing=self.playing, at=self.past_step)
+        widget = pane_class(name)(classes="pane")
+        widget.pane_name = name
+        self.push_screen(ZoomScreen(widget, snap.view(name), snap.status, TITLES.get(name, name)))
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.key_help, self.scenario.schema, self.scenario.values))

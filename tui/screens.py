@@ -77,3 +77,21 @@ class PathPrompt(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class ZoomScreen(ModalScreen[None]):
+    """One pane at the size of the terminal: the selected neuron's output, a digit and its maps, a filter."""
+
+    BINDINGS = [Binding("escape,z,q", "dismiss", "close")]
+
+    def __init__(self, widget, view, status, title: str):
+        super().__init__()
+        self.widget, self.view, self.status, self.title_text = widget, view, status, title
+
+    def compose(self) -> ComposeResult:
+        self.widget.id = "zoomed"
+        self.widget.border_title = f"{self.title_text} (zoomed: esc or z closes)"
+        yield self.widget
+
+    def on_mount(self) -> None:
+        self.widget.update_view(self.view, self.status)
