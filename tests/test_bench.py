@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from engine import bench, builders
+from tui import bench as bench_cli
 from engine.bench import timing, workloads
 from engine.losses import get_loss
 from engine.optimizers import SGD
@@ -16,7 +17,7 @@ FAST = ["--quick", "--repeats", "1", "--no-torch"]
 
 
 def run(capsys, *args):
-    code = bench.main(list(args))
+    code = bench_cli.main(list(args))
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -26,9 +27,9 @@ def json_lines(out):
 
 
 def test_defaults():
-    args = bench.parser().parse_args([])
+    args = bench_cli.parser().parse_args([])
     assert (args.workload, args.threads, args.json, args.repeats) == ("ALL", 1, False, 5)
-    assert bench.parser().parse_args(["--workload", "w3"]).workload == "W3"
+    assert bench_cli.parser().parse_args(["--workload", "w3"]).workload == "W3"
 
 
 @pytest.mark.parametrize("bad", [["--workload", "W9"], ["--threads", "0"], ["--threads", "two"],

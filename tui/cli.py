@@ -195,7 +195,7 @@ def cmd_download(argv) -> int:
 
 
 def cmd_bench(argv) -> int:
-    from engine import bench
+    from tui import bench
 
     return bench.main(argv)
 

@@ -20,10 +20,9 @@ to ``--threads`` (default 1; on a busy 2-core machine 2 threads can be slower th
 1 for both).  Loading and converting MNIST is not timed; W4's tests are.
 """
 
-from .cli import UsageError, main, parser
 from .references import NumpyMLP, TorchLoop, import_torch, to_torch
 from .report import ratio
 from .workloads import GOAL, TARGET, W4_RECIPE, WORKLOADS, time_to_target
 
-__all__ = ["GOAL", "TARGET", "W4_RECIPE", "WORKLOADS", "NumpyMLP", "TorchLoop", "UsageError", "import_torch",
-           "main", "parser", "ratio", "time_to_target", "to_torch"]
+__all__ = ["GOAL", "TARGET", "W4_RECIPE", "WORKLOADS", "NumpyMLP", "TorchLoop", "import_torch",
+           "ratio", "time_to_target", "to_torch"]

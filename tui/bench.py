@@ -8,22 +8,15 @@ import sys
 
 import numpy as np
 
-from .references import import_torch
-from .report import Table, info, print_header
-from .workloads import MNIST_WORKLOADS, WORKLOADS, bench_w1, bench_w2, bench_w3, bench_w4, load_mnist
+from engine.bench.references import import_torch
+from engine.bench.report import Table, info, print_header
+from engine.bench.workloads import MNIST_WORKLOADS, WORKLOADS, bench_w1, bench_w2, bench_w3, bench_w4, load_mnist
 
-
-class UsageError(Exception):
-    """Bad options or a workload that cannot run: one line, exit status 2."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
-        raise UsageError(message)
+from .args import Parser, UsageError
 
 
 def parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="nnplay bench", description="Time the engine on fixed workloads against PyTorch CPU "
+    p = Parser(prog="nnplay bench", description="Time the engine on fixed workloads against PyTorch CPU "
                 "(when importable) and a hand-written NumPy reference, measured in the same run.")
     p.add_argument("--workload", default="all", type=str.upper, choices=(*WORKLOADS, "ALL"),
                    help="W1 playground, W2 mnist-mlp, W3 mnist-cnn, W4 mnist-99, or all (default)")
