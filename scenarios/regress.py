@@ -5,6 +5,12 @@ line, or a CSV of x,y rows; clicks add points). Inputs are mapped to -1..1 over
 the data's x range and targets standardised, so one learning rate suits every
 data set; the loss is therefore relative: 0.5 is no better than predicting the mean.
 
+``mode=hand`` (after Michael Nielsen's visual proof of universal approximation): one
+hidden layer of steep sigmoids in pairs, each pair a bump the learner places with keys
+(scenarios/bumps.py turns bumps into weights and back); the loss is the same one
+training uses, so space hands this very network to gradient descent, and the view
+shows where it took the bumps (the hand-placed ones stay, faint).
+
 ``mode=line``: a single Dense(1, 1) in the data's own units, so its weight and bias
 ARE the slope m and intercept b. The loss surface over (m, b) is exact and cheap
 (a quadratic in five data sums) and is recomputed only when the data change; the
@@ -33,13 +39,14 @@ from engine.model import Sequential
 from engine.trainer import Trainer
 
 from .base import KeyAction, Run
+from .bumps import MAX_BUMPS, Bump, BumpScale, bumps_setting, nice_step, steepness_setting
 from .common import batch_setting, lr_setting, optimizer_setting, speed_setting
 from .network import LayerEdits, activation_setting, build_mlp, network_view, neuron_outputs
 from .settings import Effect, Schema, Setting, SettingError
 from .stopping import until_setting
-from .views import CurveFit, Field, Landscape
+from .views import BumpCurves, CurveFit, Field, Landscape
 
-MODES = ("curve", "line")
+MODES = ("curve", "line", "hand")
 DATASETS = curves.NAMES + ("csv",)
 NOISE_LADDER = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0)
 POINTS_LADDER = (10, 20, 50, 100, 200, 500, 1000)
@@ -52,11 +59,14 @@ PATH_LEN = 2000
 THUMB = 16
 CURVE_PANES = ("curve", "network", "loss", "weights")
 LINE_PANES = ("landscape", "curve", "loss")
+HAND_ONLY = ("bumps", "steepness")  # settings only hand mode's network uses
+DEFAULT_BUMPS = (Bump(0.0, 2.0, 1.0),)
+X_PARTS, Y_PARTS = 24, 15  # the hand keys' steps: about 1/24 of the x range, 1/15 of the y range
 
 SCHEMA = Schema(
     (
-        Setting("mode", str, "curve", "curve: a network fits the points; line: y = m·x + b on its loss landscape",
-                Effect.DATA, values=MODES, keys=("c",)),
+        Setting("mode", str, "curve", "curve: a network fits the points; line: y = m·x + b on its loss landscape; "
+                "hand: sigmoid bumps you place, then gradient descent", Effect.DATA, values=MODES, keys=("c",)),
         Setting("dataset", str, "xsinx", "data set", Effect.DATA, values=DATASETS, keys=("D",)),
         Setting("csv", str, "", "CSV file of x,y rows (dataset=csv)", Effect.DATA),
         Setting("noise", float, 0.1, "noise, relative to the curve's size", Effect.DATA, ladder=NOISE_LADDER, lo=0.0,
@@ -73,6 +83,8 @@ SCHEMA = Schema(
                 keys=("u",)),
         Setting("neuron_layer", int, 1, "hidden layer whose neurons are drawn (1 = first)", Effect.LIVE, lo=1,
                 hi=MAX_LAYERS, keys=("l", "L")),
+        bumps_setting(DEFAULT_BUMPS),
+        steepness_setting(40.0),
         until_setting(),
         speed_setting(),
     ),
@@ -125,11 +137,22 @@ class RegressRun(LayerEdits, Run):
         KeyAction("<", "remove_layer", "remove the last hidden layer"),
         KeyAction("}", "more_neurons", "add a neuron to neuron_layer"),
         KeyAction("{", "fewer_neurons", "remove a neuron from neuron_layer"),
+        KeyAction("[", "select_bump", "hand mode: select the previous bump", (-1,)),
+        KeyAction("]", "select_bump", "hand mode: select the next bump", (1,)),
+        KeyAction("left", "move_bump", "hand mode: move the selected bump left", (-1,)),
+        KeyAction("right", "move_bump", "hand mode: move the selected bump right", (1,)),
+        KeyAction("up", "raise_bump", "hand mode: raise the selected bump", (1,)),
+        KeyAction("down", "raise_bump", "hand mode: lower the selected bump", (-1,)),
+        KeyAction("x", "widen_bump", "hand mode: widen the selected bump", (1,)),
+        KeyAction("X", "widen_bump", "hand mode: narrow the selected bump", (-1,)),
+        KeyAction("k", "add_bump", "hand mode: add a bump where the sum misses the data most"),
+        KeyAction("K", "remove_bump", "hand mode: remove the selected bump"),
     )
 
     def __init__(self, values=None, seed=0, **seeds):
         self.path: deque[tuple[float, float]] = deque(maxlen=PATH_LEN)
         self.added_points: list[tuple[float, float]] = []
+        self.selected_bump = 0
         super().__init__(values, seed, **seeds)
 
     def cycle_values(self, setting):
@@ -149,6 +172,10 @@ class RegressRun(LayerEdits, Run):
     @property
     def line(self) -> bool:
         return self.values["mode"] == "line"
+
+    @property
+    def hand(self) -> bool:
+        return self.values["mode"] == "hand"
 
     # -- data -------------------------------------------------------------------
     def build_data(self) -> None:
@@ -173,6 +200,9 @@ class RegressRun(LayerEdits, Run):
         self.x_center, self.x_half = (lo + hi) / 2, ((hi - lo) / 2) or 1.0
         self.y_mean = float(self.y.mean())
         self.y_std = float(self.y.std()) or max(1.0, abs(self.y_mean))
+        self.scale = BumpScale(self.x_center, self.x_half, self.y_mean, self.y_std)
+        lo_y, hi_y = self.ylim()
+        self.x_step, self.y_step = nice_step(hi - lo, X_PARTS), nice_step(hi_y - lo_y, Y_PARTS)
         self.panes = LINE_PANES if self.line else CURVE_PANES
         self.path.clear()
         self._data_changed()
@@ -248,6 +278,11 @@ class RegressRun(LayerEdits, Run):
             b0 = self.best[1] + radius * np.sin(angle) * (b_hi - b_lo) / 2
             self.model.set_weights([np.array([[m0]], np.float32), np.array([b0], np.float32)])
             self.path.clear()
+        elif self.hand:
+            bumps = v["bumps"]
+            self.model = build_mlp(1, (2 * len(bumps),), 1, "sigmoid", None, "playground", self.weight_seed)
+            self.model.set_weights(self.scale.to_weights(bumps, v["steepness"]))
+            self.selected_bump = min(self.selected_bump, len(bumps) - 1)
         else:
             self.model = build_mlp(1, v["layers"], 1, v["activation"], None, "playground", self.weight_seed)
         self.trainer = self._make_trainer(self.make_optimizer())
@@ -286,10 +321,143 @@ class RegressRun(LayerEdits, Run):
         return min(self.values["neuron_layer"], len(self.values["layers"])) - 1
 
     def more_neurons(self) -> str:
+        if self.hand:  # a hand network grows by pairs
+            return self.add_bump()
         return self.change_neurons(self.values["neuron_layer"], 1)
 
     def fewer_neurons(self) -> str:
+        if self.hand:
+            return self.remove_bump()
         return self.change_neurons(self.values["neuron_layer"], -1)
+
+    def add_layer(self) -> str:
+        if self.hand:
+            return self._say("hand mode has one layer of bump pairs: k adds a bump, K removes one")
+        return super().add_layer()
+
+    def remove_layer(self) -> str:
+        if self.hand:
+            return self._say("hand mode has one layer of bump pairs: k adds a bump, K removes one")
+        return super().remove_layer()
+
+    # -- hand mode: settings that only it uses, and the bump keys ----------------
+    def _say(self, text: str) -> str:
+        self.notice = text
+        return text
+
+    def set(self, name, value) -> str:
+        msg = super().set(name, value)
+        if msg and name in HAND_ONLY and not self.hand:
+            return self._say(f"{name} = {self.schema[name].format(self.values[name])}: used by hand mode "
+                             "(c until mode = hand); this network is unchanged")
+        return msg
+
+    def _apply(self, setting, value) -> None:
+        if setting.name in HAND_ONLY and not self.hand:
+            return  # nothing here uses it: keep the network and its training
+        super()._apply(setting, value)
+
+    def action(self, name: str) -> str:
+        if name == "reset" and self.hand:
+            self.build_model()
+            return self._say("back to your hand-placed bumps, at step 0")
+        return super().action(name)
+
+    def _hand_only(self, what: str) -> str | None:
+        """None in hand mode; else the notice saying the key is hand mode's."""
+        return None if self.hand else self._say(f"{what} is a hand-mode key: press c until mode = hand")
+
+    def _edit_bump(self, change) -> str:
+        """Replace the selected bump by ``change(bump)`` (or say why not) and rebuild the hand network."""
+        bumps = list(self.values["bumps"])
+        i = self.selected_bump
+        new = change(bumps[i])
+        if isinstance(new, str):
+            return self._say(new)
+        bumps[i] = Bump(*(round(v, 9) for v in new))
+        return self._set_bumps(tuple(bumps), "")
+
+    def _set_bumps(self, bumps: tuple, what: str) -> str:
+        before, trained = self.trainer.history.last("train_loss"), self.trainer.steps > 0
+        if not self.set("bumps", bumps):  # the same bumps: nothing to rebuild
+            return self._say(f"{what}{self.bump_text()}")
+        after = self.trainer.history.last("train_loss")
+        back = " (back to your bumps at step 0)" if trained else ""
+        return self._say(f"{what}{self.bump_text()} · loss {before:.4g} → {after:.4g}{back}")
+
+    def bump_text(self, i: int | None = None) -> str:
+        i = self.selected_bump if i is None else i
+        bumps = self.values["bumps"]
+        c, w, h = bumps[i]
+        return f"bump {i + 1}/{len(bumps)}: at {c:g}, width {w:g}, height {h:+g}"
+
+    def select_bump(self, direction: int) -> str:
+        if (no := self._hand_only("selecting a bump")) is not None:
+            return no
+        self.selected_bump = (self.selected_bump + direction) % len(self.values["bumps"])
+        return self._say(f"{self.bump_text()} selected (←/→ move it, ↑/↓ its height, x/X its width)")
+
+    def move_bump(self, direction: int) -> str:
+        if (no := self._hand_only("moving a bump")) is not None:
+            return no
+        lo, hi = self.xlim()
+
+        def moved(b: Bump):
+            c = b.center + direction * self.x_step
+            if not lo <= c <= hi:
+                return f"bump {self.selected_bump + 1} is at the {'right' if direction > 0 else 'left'} edge of the data"
+            return b._replace(center=c)
+        return self._edit_bump(moved)
+
+    def raise_bump(self, direction: int) -> str:
+        if (no := self._hand_only("raising a bump")) is not None:
+            return no
+        return self._edit_bump(lambda b: b._replace(height=b.height + direction * self.y_step))
+
+    def widen_bump(self, direction: int) -> str:
+        if (no := self._hand_only("widening a bump")) is not None:
+            return no
+        lo, hi = self.xlim()
+
+        def widened(b: Bump):
+            w = b.width + direction * self.x_step
+            if w < self.x_step * (1 - 1e-9):
+                return f"bump {self.selected_bump + 1} is already at its narrowest ({b.width:g})"
+            if w > 2 * (hi - lo):
+                return f"bump {self.selected_bump + 1} is already twice as wide as the data"
+            return b._replace(width=w)
+        return self._edit_bump(widened)
+
+    def add_bump(self) -> str:
+        """A bump two steps wide where one would cut the loss most: the mean error of the points under it."""
+        if (no := self._hand_only("adding a bump")) is not None:
+            return no
+        bumps = self.values["bumps"]
+        if len(bumps) >= MAX_BUMPS:
+            return self._say(f"at most {MAX_BUMPS} bumps ({2 * MAX_BUMPS} neurons)")
+        x = self.x.astype(np.float64)
+        r = self.y.astype(np.float64) - np.sum(self.scale.hand_curve(bumps, self.values["steepness"], x), axis=0)
+        lo, hi = self.xlim()
+        centers = self.x_step * np.arange(np.ceil(lo / self.x_step), np.floor(hi / self.x_step) + 1)
+        under = np.abs(x[None, :] - centers[:, None]) <= self.x_step  # points under a bump of width 2 steps
+        count = under.sum(axis=1)
+        mean = np.where(count, (under * r[None, :]).sum(axis=1) / np.maximum(count, 1), 0.0)
+        k = int(np.argmax(count * mean * mean))  # the loss a box of that height removes
+        height = round(float(mean[k]) / self.y_step) * self.y_step or float(np.copysign(self.y_step, mean[k]))
+        self.selected_bump = len(bumps)
+        new = Bump(round(float(centers[k]), 9), round(2 * self.x_step, 9), round(height, 9))
+        return self._set_bumps((*bumps, new), "added ")
+
+    def remove_bump(self) -> str:
+        if (no := self._hand_only("removing a bump")) is not None:
+            return no
+        bumps = self.values["bumps"]
+        if len(bumps) == 1:
+            return self._say("hand mode keeps at least one bump: ↓ lowers it to 0")
+        i = self.selected_bump
+        gone = self.bump_text(i)
+        self.selected_bump = max(0, i - 1)
+        return self._set_bumps(bumps[:i] + bumps[i + 1:], f"removed {gone}; now ")
 
     # -- drawing ----------------------------------------------------------------
     def xlim(self) -> tuple[float, float]:
@@ -320,6 +488,8 @@ class RegressRun(LayerEdits, Run):
             best = self.best[0] * np.linspace(*xlim, FIT_SAMPLES) + self.best[1]
             title = f"y = {m:.3g}x {b:+.3g}" if np.isfinite(m) and np.isfinite(b) else "y = mx + b (diverged)"
             return self._curve(title=title, best_y=best)
+        if self.hand:
+            return self._hand_curve()
         v = self.values
         layer = self._shown_layer()
         neurons: tuple = ()
@@ -331,6 +501,25 @@ class RegressRun(LayerEdits, Run):
             neurons = tuple(mid + half * 0.9 * acts[:, j] / scale for j in range(acts.shape[1]))
         shown = f", layer {layer + 1} neurons" if v["show_neurons"] and layer >= 0 else ""
         return self._curve(title=f"{v['dataset']}: {len(self.x)} points{shown}", neurons=neurons)
+
+    def _hand_curve(self) -> CurveFit:
+        """The data, the noise-free target, each pair of neurons as a bump, and their sum (the network's fit)."""
+        v = self.values
+        fit_x = np.linspace(*self.xlim(), FIT_SAMPLES)
+        hidden = np.asarray(neuron_outputs(self.model, self._inputs(fit_x))[0], np.float64)
+        weights = self.model.get_weights()
+        contrib = hidden * np.asarray(weights[2], np.float64).reshape(1, -1) * self.y_std
+        now = tuple(contrib[:, 2 * k] + contrib[:, 2 * k + 1] for k in range(contrib.shape[1] // 2))
+        moved = self.drawn_step() > 0
+        hand = tuple(self.scale.hand_curve(v["bumps"], v["steepness"], fit_x)) if moved else ()
+        target = None if v["dataset"] == "csv" else curves.true_curve(v["dataset"], fit_x).astype(np.float64)
+        bumps = BumpCurves(now, self.scale.steps(weights)[0], hand, self.selected_bump)
+        if moved:
+            title = f"where gradient descent took your {len(now)} bumps (faint: as you placed them)"
+        else:
+            c, w, h = v["bumps"][self.selected_bump]
+            title = f"bump {self.selected_bump + 1}/{len(now)}: x {c:g} w {w:g} h {h:+g}"
+        return self._curve(title=title, target_y=target, bumps=bumps)
 
     def view_landscape(self) -> Landscape | None:
         if not self.line:
@@ -349,5 +538,6 @@ class RegressRun(LayerEdits, Run):
         thumbs_in = [_area_thumb(self._inputs(thumb_x)[:, 0], THUMB)]
         thumbs_layers = [[_area_thumb(o[:, j], THUMB) for j in range(o.shape[1])] for o in thumb_outs[:-1]]
         thumbs_layers.append([_area_thumb(thumb_outs[-1][:, 0] / 2, THUMB)])
-        return network_view(self.model, ("x",), v["activation"], thumbs_in, thumbs_layers)
+        act = "sigmoid" if self.hand else v["activation"]
+        return network_view(self.model, ("x",), act, thumbs_in, thumbs_layers)
 

@@ -169,6 +169,22 @@ class HiddenSpace:
 
 
 @dataclass(frozen=True)
+class BumpCurves:
+    """Hand mode's bumps over ``CurveFit.fit_x``, in data units.
+
+    ``now``: each neuron pair's contribution as the network has it (its sum, plus
+    the output bias, is the fit); ``hand``: the bumps as placed by hand, once
+    training has moved the network away from them (else empty); ``steps``: each
+    hidden neuron's step position (pair k = neurons 2k, 2k+1; NaN: no step).
+    """
+
+    now: tuple[np.ndarray, ...]
+    steps: np.ndarray
+    hand: tuple[np.ndarray, ...] = ()
+    selected: int = 0
+
+
+@dataclass(frozen=True)
 class CurveFit:
     """A 1D fit: data points, the model's curve, optional per-neuron curves and the least-squares line."""
 
@@ -181,7 +197,8 @@ class CurveFit:
     title: str = ""
     neurons: tuple[np.ndarray, ...] = ()
     best_y: np.ndarray | None = None
-    target_y: np.ndarray | None = None  # a curve to aim for (hand-built mode)
+    target_y: np.ndarray | None = None  # a curve to aim for (hand mode: the noise-free curve)
+    bumps: BumpCurves | None = None  # hand mode
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,9 @@ from tui.colors import ColorMode, Palette
 from tui.widgets.fieldview import (CellCanvas, FieldView, RasterWidget, placeholder,
                                    point_cells)
 
+BUMP, SELECTED = "#3fb950", "#ffffff"  # hand mode: each bump, and the one the keys move
+BUMP_TINTS, SELECTED_TINT = ("#173d22", "#0f2a30"), "#4d4216"  # the cells between each and y = 0 (neighbours alternate)
+
 # Braille dot bits, indexed [dot row 0..3][dot column 0..1].
 BRAILLE_BITS = np.array([[0x01, 0x08], [0x02, 0x10], [0x04, 0x20], [0x40, 0x80]], dtype=np.intp)
 
@@ -42,6 +45,22 @@ def _fmt(v: float) -> str:
 def _text(text: str, pal: Palette) -> str:
     """Scenario-supplied text, made ASCII in ASCII mode."""
     return text.encode("ascii", "replace").decode() if pal.ascii else text
+
+
+def _tint(canvas: CellCanvas, mask: np.ndarray, bg) -> None:
+    """Give the cells under ``mask`` (the top rows of the canvas) background ``bg``, keeping glyph and colour."""
+    codes = canvas.codes[: mask.shape[0]]
+    sub = codes[mask]
+    out = np.empty_like(sub)
+    for u in np.unique(sub).tolist():
+        out[sub == u] = canvas.code(canvas.glyphs[u], canvas.styles[u] + Style(bgcolor=bg))
+    codes[mask] = out
+
+
+def _off_baseline(ys, ylim, frac: float = 0.01) -> np.ndarray:
+    """A bump's curve where it leaves y = 0 (NaN elsewhere): every bump shares that baseline, which the axis draws."""
+    ys = np.asarray(ys, np.float64)
+    return np.where(np.abs(ys) > frac * abs(ylim[1] - ylim[0]), ys, np.nan)
 
 
 def curve_pixels(xs, ys, xlim, ylim, rows: int, cols: int) -> tuple[np.ndarray, np.ndarray]:
@@ -143,11 +162,17 @@ class CurveView(RasterWidget):
         for extra in (c.best_y, c.target_y):
             if extra is not None:
                 faint.append(np.asarray(extra))
+        if c.bumps is not None:
+            faint.extend(_off_baseline(h, ylim) for h in c.bumps.hand)
         if faint:
             self._draw_curves(canvas, rows, c.fit_x, faint, xlim, ylim, dim, pal, ".")
+        if c.bumps is not None:
+            self._draw_bumps(canvas, rows, c, xlim, ylim, pal)
         bright = Style(color=_color(pal, "#4da6ff", 12), bold=True)
         self._draw_curves(canvas, rows, c.fit_x, [c.fit_y], xlim, ylim, bright, pal, "*")
         self._draw_points(canvas, rows, x, y, xlim, ylim, pal)
+        if c.bumps is not None:
+            self._shade_bumps(canvas, rows, c, xlim, ylim, pal)
         label = Style(dim=True)
         canvas.text(0, 0, _fmt(ylim[1]), label)
         if rows >= 2:
@@ -161,6 +186,54 @@ class CurveView(RasterWidget):
             start = len(_fmt(ylim[1])) + 2
             canvas.text(start, 0, _text(f" {title} ", pal)[: max(0, width - start)], Style(bold=True))
         return canvas.strips()
+
+    def _draw_bumps(self, canvas: CellCanvas, rows: int, c: CurveFit, xlim, ylim, pal: Palette) -> None:
+        """Each bump (a pair of neurons) as a curve, the selected one brighter, and each neuron's step as a
+        tick on the bottom row: where the bumps sit, also after gradient descent has moved them."""
+        b = c.bumps
+        sel = b.selected if 0 <= b.selected < len(b.now) else -1
+        green = Style(color=_color(pal, BUMP, 2))
+        white = Style(color=_color(pal, SELECTED, 15), bold=True)
+        others = [_off_baseline(y, ylim) for k, y in enumerate(b.now) if k != sel]
+        if others:
+            self._draw_curves(canvas, rows, c.fit_x, others, xlim, ylim, green, pal, "~")
+        if sel >= 0:
+            self._draw_curves(canvas, rows, c.fit_x, [_off_baseline(b.now[sel], ylim)], xlim, ylim, white, pal, "#")
+        if rows >= canvas.height:
+            return
+        steps = np.asarray(b.steps, np.float64).ravel()
+        (x0, x1), tick = xlim, "^" if pal.ascii else "▲"
+        for j in np.argsort(np.arange(len(steps)) // 2 == sel, kind="stable"):  # the selected pair's on top
+            if np.isfinite(steps[j]) and x0 <= steps[j] <= x1:
+                col = min(int((steps[j] - x0) / ((x1 - x0) or 1.0) * canvas.width), canvas.width - 1)
+                canvas.codes[canvas.height - 1, col] = canvas.code(tick, white if j // 2 == sel else green)
+
+    def _shade_bumps(self, canvas: CellCanvas, rows: int, c: CurveFit, xlim, ylim, pal: Palette) -> None:
+        """Tint the cells between y = 0 and each bump: the bumps stay visible where the sum runs over them."""
+        b = c.bumps
+        if pal.mode is ColorMode.NONE or rows <= 0 or not len(b.now):
+            return
+        (x0, x1), (y0, y1) = xlim, ylim
+        px = x0 + (np.arange(canvas.width) + 0.5) / canvas.width * ((x1 - x0) or 1.0)
+        centre = np.arange(rows)[:, None] + 0.5
+        zero = (y1 - 0.0) / ((y1 - y0) or 1.0) * rows
+        order = [k for k in range(len(b.now)) if k != b.selected] + [k for k in range(len(b.now)) if k == b.selected]
+        steps = np.asarray(b.steps, np.float64).ravel()
+        left = np.nan_to_num(np.fmin(steps[0::2], steps[1::2]), nan=np.inf)
+        rank = np.argsort(np.argsort(left, kind="stable"), kind="stable")  # left to right, so neighbours differ
+        for k in order:
+            ys = np.asarray(b.now[k], np.float64)
+            ok = np.isfinite(ys)
+            if ok.sum() < 2:
+                continue
+            v = np.interp(px, np.asarray(c.fit_x, np.float64)[ok], ys[ok])
+            r = (y1 - v) / ((y1 - y0) or 1.0) * rows
+            mask = (centre > np.minimum(r, zero)[None, :]) & (centre < np.maximum(r, zero)[None, :])
+            hue, ansi = (SELECTED_TINT, 8) if k == b.selected else (BUMP_TINTS[rank[k] % 2], None)
+            if ansi is None and pal.mode is ColorMode.STANDARD:
+                continue  # 16 colours: only the selected bump is tinted (dark grey)
+            if mask.any():
+                _tint(canvas, mask, _color(pal, hue, ansi or 0))
 
     def _draw_axes(self, canvas: CellCanvas, rows: int, xlim, ylim, pal: Palette) -> None:
         style = Style(dim=True)
