@@ -394,7 +394,11 @@ class RegressRun(LayerEdits, Run):
     def select_bump(self, direction: int) -> str:
         if (no := self._hand_only("selecting a bump")) is not None:
             return no
-        self.selected_bump = (self.selected_bump + direction) % len(self.values["bumps"])
+        i = self.selected_bump = (self.selected_bump + direction) % len(self.values["bumps"])
+        if self.trainer.steps:  # what gradient descent made of it: its two neurons' steps now
+            pos, height, _ = self.scale.steps(self.model.get_weights())
+            return self._say(f"{self.bump_text()} by hand; trained: steps at {pos[2 * i]:.3g} ({height[2 * i]:+.3g}) "
+                             f"and {pos[2 * i + 1]:.3g} ({height[2 * i + 1]:+.3g})")
         return self._say(f"{self.bump_text()} selected (←/→ move it, ↑/↓ its height, x/X its width)")
 
     def move_bump(self, direction: int) -> str:
@@ -515,7 +519,7 @@ class RegressRun(LayerEdits, Run):
         target = None if v["dataset"] == "csv" else curves.true_curve(v["dataset"], fit_x).astype(np.float64)
         bumps = BumpCurves(now, self.scale.steps(weights)[0], hand, self.selected_bump)
         if moved:
-            title = f"where gradient descent took your {len(now)} bumps (faint: as you placed them)"
+            title = f"trained {len(now)} pairs; faint: your bumps"
         else:
             c, w, h = v["bumps"][self.selected_bump]
             title = f"bump {self.selected_bump + 1}/{len(now)}: x {c:g} w {w:g} h {h:+g}"

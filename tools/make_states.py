@@ -46,6 +46,8 @@ STATES = {
     "regress-neurons": ("regress", {"show_neurons": True}, 0, 1500),
     "regress-line": ("regress", {"mode": "line", "dataset": "line", "lr": 0.03}, 2, 150),
     "regress-line-40": ("regress", {"mode": "line"}, 0, 40),
+    "regress-hand-trained": ("regress", {"mode": "hand", "bumps": "-4:2:-3,4:3:-3,-2:1.5:1,1.5:2:2",
+                                         "optimizer": "adam", "lr": 0.01, "speed": 5}, 0, 1000),
     "mnist-mlp": ("mnist", {"data": "subset"}, 0, 150),
     "optimize-rosenbrock": ("optimize", {"surface": "rosenbrock"}, 0, 300),
     "mnist-cnn": ("mnist", {"data": "subset", "model": "cnn", "channels": "4,8", "lr": 0.003}, 0, 100),

@@ -209,7 +209,10 @@ class CurveView(RasterWidget):
                 canvas.codes[canvas.height - 1, col] = canvas.code(tick, white if j // 2 == sel else green)
 
     def _shade_bumps(self, canvas: CellCanvas, rows: int, c: CurveFit, xlim, ylim, pal: Palette) -> None:
-        """Tint the cells between y = 0 and each bump: the bumps stay visible where the sum runs over them."""
+        """Tint the cells between y = 0 and each bump: the bumps stay visible where the sum runs over them.
+
+        Once trained, a pair need not be a bump any more (one step may have left the data): then only the
+        selected pair is tinted, and ``[``/``]`` walk through them."""
         b = c.bumps
         if pal.mode is ColorMode.NONE or rows <= 0 or not len(b.now):
             return
@@ -230,8 +233,8 @@ class CurveView(RasterWidget):
             r = (y1 - v) / ((y1 - y0) or 1.0) * rows
             mask = (centre > np.minimum(r, zero)[None, :]) & (centre < np.maximum(r, zero)[None, :])
             hue, ansi = (SELECTED_TINT, 8) if k == b.selected else (BUMP_TINTS[rank[k] % 2], None)
-            if ansi is None and pal.mode is ColorMode.STANDARD:
-                continue  # 16 colours: only the selected bump is tinted (dark grey)
+            if ansi is None and (pal.mode is ColorMode.STANDARD or b.hand):
+                continue  # 16 colours, or trained pairs (often steps now, not bumps): only the selected one
             if mask.any():
                 _tint(canvas, mask, _color(pal, hue, ansi or 0))
 
