@@ -304,3 +304,183 @@ def test_per_layer_activations_in_curve_mode():
 def test_line_mode_ignores_the_activation():
     run = RegressRun({"mode": "line", "activation": "elu,relu"}, seed=0)
     assert [type(layer).__name__ for layer in run.model.layers] == ["Dense"]
+
+
+# -- hand mode: bumps from pairs of sigmoids (scenarios/bumps.py) ---------------------------
+from scenarios.bumps import MAX_BUMPS, Bump, BumpScale  # noqa: E402
+from scenarios.preset import load_preset, open_run, save_run  # noqa: E402
+
+HAND = "-4:2:-3,4:3:-3,-2:1.5:1,1.5:2:2"  # the regress-hand preset's bumps
+
+
+def hand_run(**values) -> RegressRun:
+    return RegressRun({"mode": "hand", "bumps": HAND, **values}, seed=0)
+
+
+def hand_loss(run: RegressRun, bumps) -> float:
+    """The trainer's loss computed here in float64 from the bumps alone: 0.5·mean(((Σ bumps − y) / std)²)."""
+    x = run.x.astype(np.float64)
+    fit = np.sum(run.scale.hand_curve(bumps, run.values["steepness"], x), axis=0)
+    return float(0.5 * np.mean(((fit - run.y) / run.y_std) ** 2))
+
+
+def test_bumps_to_weights_and_back():
+    scale = BumpScale(x_center=1.0, x_half=4.0, y_mean=0.5, y_std=2.0)
+    bumps = (Bump(-1.5, 2.0, 3.0), Bump(2.0, 0.5, -1.25), Bump(4.0, 1.0, 0.0))
+    w = scale.to_weights(bumps, 40.0)
+    assert [a.shape for a in w] == [(1, 6), (6,), (6, 1), (1,)]
+    back = scale.to_bumps(w)
+    np.testing.assert_allclose(np.array(back), np.array(bumps), atol=1e-5)
+    pos, height, steep = scale.steps(w)
+    np.testing.assert_allclose(pos, [-2.5, -0.5, 1.75, 2.25, 3.5, 4.5], atol=1e-5)
+    np.testing.assert_allclose(height, [3, -3, -1.25, 1.25, 0, 0], atol=1e-6)
+    assert np.all(steep == 40.0)
+    assert np.isnan(scale.steps([np.zeros((1, 2)), np.ones(2), np.ones((2, 1))])[0]).all()  # no step without a weight
+
+
+def test_the_hand_network_is_the_sum_of_its_bumps():
+    run = hand_run()
+    assert [w.shape for w in run.model.get_weights()] == [(1, 8), (8,), (8, 1), (1,)]
+    xs = np.linspace(-6, 6, 97)
+    expected = np.sum(run.scale.hand_curve(run.values["bumps"], 40.0, xs), axis=0)
+    np.testing.assert_allclose(run.predict(xs), expected, atol=1e-4)
+    c = run.view("curve")
+    assert len(c.bumps.now) == 4 and c.bumps.hand == () and c.bumps.selected == 0
+    np.testing.assert_allclose(np.sum(c.bumps.now, axis=0), c.fit_y, atol=1e-4)  # output bias 0 in data units
+    np.testing.assert_allclose(c.target_y, curves.true_curve("xsinx", c.fit_x), atol=1e-6)
+    assert "bump 1/4" in c.title and run.view("network").activations == ("sigmoid", "out")
+    # the status line's loss is the trainer's, and it is the bumps' own
+    assert run.status().train_loss == pytest.approx(hand_loss(run, run.values["bumps"]), rel=1e-4)
+
+
+def test_bump_keys_move_the_bump_by_exactly_their_step():
+    run = hand_run()
+    assert (run.x_step, run.y_step) == (0.5, 0.5)  # xsinx: x over -6..6, y over about 7.5
+    start = run.values["bumps"]
+    assert "bump 2/4" in run.select_bump(1) and run.selected_bump == 1
+    msg = run.move_bump(1)
+    assert run.values["bumps"][1] == (4.5, 3.0, -3.0) and "at 4.5" in msg and "loss" in msg
+    run.raise_bump(1)
+    run.raise_bump(1)
+    assert run.values["bumps"][1] == (4.5, 3.0, -2.0)
+    run.widen_bump(-1)
+    assert run.values["bumps"][1] == (4.5, 2.5, -2.0)
+    assert run.values["bumps"][0] == start[0] and run.values["bumps"][2:] == start[2:]  # only the selected one
+    np.testing.assert_allclose(run.scale.to_bumps(run.model.get_weights())[1], (4.5, 2.5, -2.0), atol=1e-5)
+    for _ in range(5):  # 2.5 -> 0.5 in four, then refused
+        run.widen_bump(-1)
+    assert run.values["bumps"][1].width == 0.5 and "narrowest" in run.notice  # one step is the least
+    run.select_bump(-1)
+    run.select_bump(-1)
+    assert run.selected_bump == 3  # wraps
+    for _ in range(16):  # 1.5 -> -6 in fifteen, then refused
+        run.move_bump(-1)
+    assert run.values["bumps"][3].center == -6.0 and "left edge" in run.notice
+
+
+def test_bump_keys_in_the_app(colour):
+    from conftest import make_app
+
+    async def go():
+        app = make_app("regress", {"mode": "hand", "bumps": HAND})
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("right_square_bracket", "right", "right", "up", "x", "k")
+            run = app.scenario
+            assert run.values["bumps"][1] == (5.0, 3.5, -2.5)
+            assert len(run.values["bumps"]) == 5 and run.selected_bump == 4
+            await pilot.press("K", "left_square_bracket")
+            assert len(run.values["bumps"]) == 4 and run.selected_bump == 2
+            assert app.snap.status.train_loss == pytest.approx(hand_loss(run, run.values["bumps"]), rel=1e-4)
+    asyncio.run(go())
+
+
+def test_loss_falls_as_bumps_come_closer_to_the_curve():
+    """Bumps placed on the target, finer and finer: a bump per interval, its height the curve's mean there
+    (nested intervals, so each refinement can only fit better)."""
+    run = RegressRun({"mode": "hand", "noise": 0.0}, seed=0)
+    losses = []
+    for n in (1, 3, 6):  # x·sin x is even: halves would add nothing over one bump
+        edges = np.linspace(-6, 6, n + 1)
+        centers = (edges[:-1] + edges[1:]) / 2
+        heights = [curves.true_curve("xsinx", np.linspace(a, b, 201)).mean() for a, b in zip(edges, edges[1:])]
+        run.set("bumps", tuple(Bump(float(c), 12 / n, float(h)) for c, h in zip(centers, heights)))
+        losses.append(run.status().train_loss)
+    assert all(a > b for a, b in zip(losses, losses[1:])), losses
+    assert losses[-1] < 0.1 < losses[0]  # measured: 0.51, 0.31, 0.060
+
+
+def test_add_bump_goes_where_the_sum_misses_most_and_lowers_the_loss():
+    run = RegressRun({"mode": "hand"}, seed=0)  # one bump at 0: the troughs at ±4.9 are missed most
+    before = run.status().train_loss
+    msg = run.add_bump()
+    new = run.values["bumps"][-1]
+    assert abs(abs(new.center) - 4.9) <= 0.6 and new.height < -3 and run.selected_bump == 1
+    assert run.status().train_loss < before and msg.startswith("added bump 2/2")
+    for _ in range(MAX_BUMPS):
+        run.add_bump()
+    assert len(run.values["bumps"]) == MAX_BUMPS and "at most" in run.notice
+    while len(run.values["bumps"]) > 1:
+        run.remove_bump()
+    assert "at least one" in run.remove_bump()
+
+
+def test_training_starts_from_the_hand_weights():
+    run = hand_run(optimizer="sgd", lr=0.1)
+    hand = run.scale.to_weights(run.values["bumps"], 40.0)
+    assert all(np.array_equal(a, b) for a, b in zip(run.model.get_weights(), hand))
+    start_loss = run.status().train_loss
+    run.step(1)
+    moved = [a - b for a, b in zip(run.model.get_weights(), hand)]
+    assert any(np.any(d) for d in moved) and max(float(np.abs(d).max()) for d in moved) < 1.0  # one small step
+    run.step(499)
+    assert run.trainer.history["train_loss"][0] == pytest.approx(start_loss)  # the curve starts at the hand loss
+    assert run.status().train_loss < 0.5 * start_loss  # measured: 0.300 -> 0.143
+    c = run.view("curve")
+    assert len(c.bumps.hand) == 4 and "faint" in c.title  # the hand bumps stay on screen, faint
+    assert "trained: steps at" in run.select_bump(1)
+    run.raise_bump(1)  # editing a bump goes back to the hand network, edited, at step 0
+    assert run.trainer.steps == 0 and "back to your bumps" in run.notice
+    run.step(5)
+    assert "back to your hand-placed bumps" in run.action("reset") and run.trainer.steps == 0
+    assert all(np.array_equal(a, b) for a, b in zip(run.model.get_weights(),
+                                                     run.scale.to_weights(run.values["bumps"], 40.0)))
+
+
+def test_a_preset_reopens_the_bumps(tmp_path):
+    run = hand_run()
+    run.select_bump(2)
+    run.move_bump(1)
+    run.add_bump()
+    save_run(run, tmp_path / "hand.toml")
+    again = open_run(RegressRun, load_preset(tmp_path / "hand.toml", {"regress": RegressRun.schema}))
+    assert again.values["bumps"] == run.values["bumps"] and again.hand
+    assert all(np.array_equal(a, b) for a, b in zip(again.model.get_weights(), run.model.get_weights()))
+    run.step(30)  # trained: the state beside it brings the trained weights back; the bumps stay the hand ones
+    save_run(run, tmp_path / "trained.toml")
+    trained = open_run(RegressRun, load_preset(tmp_path / "trained.toml", {"regress": RegressRun.schema}))
+    assert trained.trainer.steps == 30 and trained.values["bumps"] == run.values["bumps"]
+    assert all(np.array_equal(a, b) for a, b in zip(trained.model.get_weights(), run.model.get_weights()))
+    assert len(trained.view("curve").bumps.hand) == 5
+
+
+def test_bumps_setting_parses_strings_and_toml_rows_and_refuses_bad_ones():
+    s = RegressRun.schema["bumps"]
+    assert s.parse("-1:2:3, 4:0.5:-1") == ((-1.0, 2.0, 3.0), (4.0, 0.5, -1.0))
+    assert s.parse([[-1, 2, 3]]) == ((-1.0, 2.0, 3.0),) and s.parse(s.parse("0:1:1")) == ((0.0, 1.0, 1.0),)
+    assert s.format(s.parse("-1:2:3,4:0.5:-1")) == "-1:2:3,4:0.5:-1"
+    for bad in ("0:0:1", "1:2", "a:b:c", "", "0:1:nan", ",".join(["0:1:1"] * (MAX_BUMPS + 1)), [[0, 1, True]]):
+        with pytest.raises(SettingError, match="bumps"):
+            s.parse(bad)
+
+
+def test_hand_settings_and_keys_leave_other_modes_alone():
+    run = RegressRun({}, seed=0)
+    run.step(20)
+    weights = run.model.get_weights()
+    assert "hand mode" in run.set("steepness", 80) and "hand mode" in run.set("bumps", "1:1:1")
+    assert "hand-mode key" in run.move_bump(1) and "hand-mode key" in run.add_bump()
+    assert run.trainer.steps == 20 and all(np.array_equal(a, b) for a, b in zip(weights, run.model.get_weights()))
+    run.set("mode", "hand")
+    assert run.values["bumps"] == ((1.0, 1.0, 1.0),) and run.model.get_weights()[0][0, 0] == 80
+    assert "one layer of bump pairs" in run.add_layer()
+    assert len(run.values["bumps"]) == 1 and run.more_neurons().startswith("added bump 2/2")  # } adds a pair
