@@ -93,3 +93,27 @@ def test_time_travel_shows_the_past(snap_compare):
 
 def test_optimizer_race(snap_compare):
     assert snap_compare(state_app("optimize-rosenbrock"), terminal_size=SIZE)
+
+
+def _hand_app():
+    """The shipped hand-mode preset: hand-set bumps and no training, so a fixed state by itself."""
+    import scenarios
+    from conftest import REPO
+    from scenarios.preset import load_preset, open_run
+    from tui.app import NNPlayApp
+
+    preset = load_preset(REPO / "scenarios" / "presets" / "regress-hand.toml", scenarios.schemas())
+    return NNPlayApp(run=open_run(scenarios.get("regress"), preset), autoplay=False, threaded=False)
+
+
+@pytest.mark.parametrize("size", ["small", "medium"])
+def test_regress_hand_bumps(snap_compare, size):
+    async def run_before(pilot):
+        await pilot.press("right_square_bracket", "right", "up")  # bump 2 selected, moved right and raised
+    assert snap_compare(_hand_app(), terminal_size=SIZES[size], run_before=run_before)
+
+
+def test_regress_hand_after_gradient_descent(snap_compare):
+    async def run_before(pilot):
+        await pilot.press("right_square_bracket")  # bump 2: where its two steps went
+    assert snap_compare(state_app("regress-hand-trained"), terminal_size=SIZE, run_before=run_before)
