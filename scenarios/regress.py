@@ -519,7 +519,7 @@ class RegressRun(LayerEdits, Run):
         target = None if v["dataset"] == "csv" else curves.true_curve(v["dataset"], fit_x).astype(np.float64)
         bumps = BumpCurves(now, self.scale.steps(weights)[0], hand, self.selected_bump)
         if moved:
-            title = f"trained {len(now)} pairs; faint: your bumps"
+            title = "trained; faint: your bumps"
         else:
             c, w, h = v["bumps"][self.selected_bump]
             title = f"bump {self.selected_bump + 1}/{len(now)}: x {c:g} w {w:g} h {h:+g}"
