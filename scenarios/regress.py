@@ -392,7 +392,7 @@ class RegressRun(LayerEdits, Run):
         return f"bump {i + 1}/{len(bumps)}: at {c:g}, width {w:g}, height {h:+g}"
 
     def select_bump(self, direction: int) -> str:
-        if (no := self._hand_only("selecting a bump")) is not None:
+        if (no := self._hand_only(f"selecting the {'next' if direction > 0 else 'previous'} bump")) is not None:
             return no
         i = self.selected_bump = (self.selected_bump + direction) % len(self.values["bumps"])
         if self.trainer.steps:  # what gradient descent made of it: its two neurons' steps now
@@ -402,7 +402,7 @@ class RegressRun(LayerEdits, Run):
         return self._say(f"{self.bump_text()} selected (←/→ move it, ↑/↓ its height, x/X its width)")
 
     def move_bump(self, direction: int) -> str:
-        if (no := self._hand_only("moving a bump")) is not None:
+        if (no := self._hand_only(f"moving a bump {'right' if direction > 0 else 'left'}")) is not None:
             return no
         lo, hi = self.xlim()
 
@@ -414,12 +414,12 @@ class RegressRun(LayerEdits, Run):
         return self._edit_bump(moved)
 
     def raise_bump(self, direction: int) -> str:
-        if (no := self._hand_only("raising a bump")) is not None:
+        if (no := self._hand_only(f"{'raising' if direction > 0 else 'lowering'} a bump")) is not None:
             return no
         return self._edit_bump(lambda b: b._replace(height=b.height + direction * self.y_step))
 
     def widen_bump(self, direction: int) -> str:
-        if (no := self._hand_only("widening a bump")) is not None:
+        if (no := self._hand_only(f"{'widening' if direction > 0 else 'narrowing'} a bump")) is not None:
             return no
         lo, hi = self.xlim()
 
