@@ -484,3 +484,31 @@ def test_hand_settings_and_keys_leave_other_modes_alone():
     assert run.values["bumps"] == ((1.0, 1.0, 1.0),) and run.model.get_weights()[0][0, 0] == 80
     assert "one layer of bump pairs" in run.add_layer()
     assert len(run.values["bumps"]) == 1 and run.more_neurons().startswith("added bump 2/2")  # } adds a pair
+
+
+def test_hand_keys_in_bursts_at_any_size_and_in_ascii(tmp_path, monkeypatch):
+    """Every hand key a dozen times (past every limit), between steps and resizes: nothing reaches the error log,
+    and in --ascii mode the screen (notices with arrows included) stays ASCII."""
+    import html
+    import re
+
+    from conftest import make_app
+
+    monkeypatch.setenv("NNPLAY_LOG", str(tmp_path / "errors.log"))
+
+    async def go():
+        app = make_app("regress", {"mode": "hand", "bumps": HAND}, ascii=True)
+        keys = ["right_square_bracket", "left_square_bracket", "left", "right", "up", "down", "x", "X", "k", "K",
+                "e", "E", "right_curly_bracket", "left_curly_bracket", "greater_than_sign", "w", "d"]
+        async with app.run_test(size=(120, 40)) as pilot:
+            for n, key in enumerate(keys):
+                for _ in range(12):
+                    await pilot.press(key)
+                app.advance(7)
+                await pilot.resize_terminal(*((80, 24), (200, 60), (61, 18), (120, 40))[n % 4])
+                await pilot.pause()
+                text = html.unescape(re.sub(r"<[^>]+>", "", app.export_screenshot())).replace("\xa0", " ")
+                assert {c for c in text if ord(c) > 127} == set(), key
+            assert app.is_running and 1 <= len(app.scenario.values["bumps"]) <= MAX_BUMPS
+    asyncio.run(go())
+    assert not (tmp_path / "errors.log").exists()
