@@ -101,16 +101,20 @@ class DataParallel:
         h = self.half = (len(x) + 1) // 2
         with _OneBlasThread():
             second = _pool.submit(_forward, self.layers, x[h:])
-            a = _forward(self.model.layers, x[:h])
-            b = second.result()
+            try:
+                a = _forward(self.model.layers, x[:h])
+            finally:  # never return while the worker still uses the copies (an error in this half too)
+                b = second.result()
         return np.concatenate([a, b])
 
     def backward(self, g):
         h = self.half
         with _OneBlasThread():
             second = _pool.submit(_backward, self.backward_layers, g[h:])
-            _backward(self.model._backward_layers, g[:h])
-            second.result()
+            try:
+                _backward(self.model._backward_layers, g[:h])
+            finally:
+                second.result()
         self.model.flat_grads += self.flat_grads
 
 
