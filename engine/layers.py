@@ -28,7 +28,7 @@ import math
 import numpy as np
 
 from . import backend, init as initializers
-from .im2col import col2im, conv_rows, conv_rows_weight_grad, im2col, out_size, shift_columns, to_chwn
+from .im2col import col2im, conv_rows, conv_rows_weight_grad, im2col, out_size, shift_columns, to_chwn, weight_grad
 
 
 class Layer:
@@ -167,13 +167,14 @@ class Conv2D(Layer):
         (kh, kw), s, p = self.kernel, self.stride, self.padding
         return (self.out_ch, out_size(h, kh, s, p), out_size(w, kw, s, p))
 
-    def _row_conv(self, key: str, x, w_rows, ph: int, pw: int, out):
-        """Stride-1 convolution of CHWN ``x`` padded by ``ph``/``pw`` with ``w_rows`` (kh, O, C*kw) into ``out`` (O, L)."""
+    def _row_conv(self, key: str, x, w_all, ph: int, pw: int, out):
+        """Stride-1 convolution of CHWN ``x`` padded by ``ph``/``pw`` with ``w_all`` (kh*O, C*kw) into ``out`` (O, L)."""
         c, h, w, n = x.shape
         kh, kw = self.kernel
         shape = (c, kw, h + 2 * ph, w + 2 * pw - kw + 1, n)
         cols = shift_columns(x, kw, ph, pw, out=self._work(key, shape, x.dtype, zero=True))
-        return conv_rows(cols, w_rows, out, tmp=self._work(key + "_sum", out.shape, x.dtype)), cols
+        prod = self._work(key + "_prod", (w_all.shape[0], shape[2] * shape[3] * n), x.dtype)
+        return conv_rows(cols, w_all, out, prod), cols
 
     def forward(self, x, train=False):
         xp, wt = backend.xp, self.params["W"]
@@ -207,7 +208,7 @@ class Conv2D(Layer):
         ho, wo = out_size(h, kh, s, p), out_size(w, kw, s, p)
         x = to_chwn(x, lambda shape: self._work(key + "chwn", shape, x.dtype))  # a view when x is our own output
         if self._rows:
-            _, cols = self._row_conv(key + "rows", x, wt.transpose(2, 0, 1, 3).reshape(kh, o, c * kw), p, p, y)
+            _, cols = self._row_conv(key + "rows", x, wt.transpose(2, 0, 1, 3).reshape(kh * o, c * kw), p, p, y)
         else:
             shape = (c, kh, kw, ho, wo, n)
             cols = im2col(x, kh, kw, s, p, ho, wo, out=self._work(key + "cols", shape, x.dtype, zero=True))
@@ -231,17 +232,19 @@ class Conv2D(Layer):
         (kh, kw), p = self.kernel, self.padding
         c, h, w, n = self._in_shape
         if self._rows:
-            dw = conv_rows_weight_grad(gm, cols, out=self._work("dw", (kh, o, c * kw), gm.dtype))
-            self.grads["W"][...] = dw.reshape(kh, o, c, kw).transpose(1, 2, 0, 3)
+            dw = conv_rows_weight_grad(gm, cols, self._work("g_t", gm.shape[::-1], gm.dtype),
+                                       out=self._work("dw", (kh, c * kw, o), gm.dtype))
+            self.grads["W"][...] = dw.reshape(kh, c, kw, o).transpose(3, 1, 0, 2)
             if not self.input_grad:
                 return None
             # d loss / d x: the output gradient convolved with the flipped kernel, in and out channels swapped
-            w_flip = wt[:, :, ::-1, ::-1].transpose(2, 1, 0, 3).reshape(kh, c, o * kw)
+            w_flip = wt[:, :, ::-1, ::-1].transpose(2, 1, 0, 3).reshape(kh * c, o * kw)
             dx, _ = self._row_conv("grad_rows", g, w_flip, kh - 1 - p, kw - 1 - p,
                                    out=self._work("dx", (c, h * w * n), gm.dtype))
             return dx.reshape(c, h, w, n).transpose(3, 0, 1, 2)
         cm = cols.reshape(-1, gm.shape[1])
-        xp.matmul(gm, cm.T, out=self.grads["W"].reshape(o, -1))
+        dw = weight_grad(gm, cm, out=self._work("dw", cm.shape[:1] + gm.shape[:1], gm.dtype))
+        self.grads["W"][...] = dw.T.reshape(self.grads["W"].shape)
         if not self.input_grad:
             return None
         # The columns are spent: their buffer takes d loss / d columns (one big buffer, not two, stays in cache),

@@ -23,7 +23,7 @@ import zipfile
 
 import numpy as np
 
-from . import backend
+from . import backend, data_parallel
 from .atomic import atomic_file
 from .errors import ModelFileError
 from .layers import Layer, from_spec
@@ -56,7 +56,10 @@ class Sequential:
         self.flat_params = xp.zeros(total, dtype=self.dtype)
         self.flat_grads = xp.zeros(total, dtype=self.dtype)
         self.n_decay, offset = 0, 0
+        self._offsets = [{} for _ in self.layers]  # per layer: parameter name -> offset in the flat buffers
+        index = {id(layer): i for i, layer in enumerate(self.layers)}
         for layer, name in entries:
+            self._offsets[index[id(layer)]][name] = offset
             p = layer.params[name]
             size = int(p.size)
             view = self.flat_params[offset : offset + size].reshape(p.shape)
@@ -67,6 +70,8 @@ class Sequential:
             if name in layer.decay:
                 self.n_decay = offset
         self._groups = [(self.flat_params, self.flat_grads, self.n_decay)]
+        self._halves = None  # data_parallel.DataParallel, made on the first training batch that is split
+        self._split = None  # the one the last forward used, for its backward
 
     def param_groups(self) -> list[tuple]:
         """What an optimizer updates: ``[(flat_params, flat_grads, n_decay)]`` (see engine.optimizers)."""
@@ -114,14 +119,27 @@ class Sequential:
             self._backward_layers = self.layers[::-1]
         else:
             self._backward_layers = [] if first is None else self.layers[first:][::-1]
+        self._halves = None  # its copies of the layers were made for the old setting
 
     def forward(self, x, train: bool = False):
+        """``train``: keep what backward needs; with BLAS allowed several threads, a big enough batch runs
+        as two halves on two cores (engine.data_parallel), and each layer's ``out`` holds the first half."""
+        self._split = None
+        if train and data_parallel.eligible(self, len(x)):
+            if self._halves is None:
+                self._halves = data_parallel.DataParallel(self, self._offsets)
+            self._split = self._halves
+            return self._split.forward(x)
         for layer in self.layers:
             x = layer.forward(x, train)
         return x
 
     def backward(self, grad):
         """Fill every layer's grads; returns d loss / d input if ``input_grad`` else None."""
+        if self._split is not None:
+            split, self._split = self._split, None
+            split.backward(grad)
+            return None
         for layer in self._backward_layers:
             grad = layer.backward(grad)
         return grad if self._input_grad else None

@@ -110,14 +110,20 @@ class Adam(Optimizer):
     def _update(self, s, p, g):
         xp, b1, b2, t = backend.xp, self.beta1, self.beta2, s["t"]
         m, v = s["m"], s["v"]
+        tmp = s.get("tmp")  # one scratch array kept with the state: fresh temporaries cost page faults
+        if tmp is None:
+            tmp = s["tmp"] = xp.empty_like(p)
         m *= b1
-        m += (1 - b1) * g
+        xp.multiply(g, 1 - b1, out=tmp)
+        m += tmp
         v *= b2
-        v += (1 - b2) * (g * g)
-        denom = xp.sqrt(v)
+        xp.multiply(g, g, out=tmp)
+        tmp *= 1 - b2
+        v += tmp
+        denom = xp.sqrt(v, out=tmp)
         denom *= 1.0 / math.sqrt(1 - b2**t)  # sqrt(v^)
         denom += self.eps
-        step = m / denom
+        step = xp.divide(m, denom, out=tmp)
         step *= self.lr / (1 - b1**t)  # m^ = m / (1 - b1^t)
         p -= step
 

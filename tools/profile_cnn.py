@@ -11,6 +11,9 @@ it splits the time into parts by wrapping, for the run only, the helper function
 is ``other`` (bias adds, elementwise ops, small copies).  Wrapping costs about a microsecond per call,
 so the wrapped total is a little above an unwrapped step (both are printed).
 
+With ``--threads`` > 1 a training batch runs as two halves on two threads (engine.data_parallel):
+the step times are right (use ``--clock wall``), the per-layer table is not (both threads share the clock).
+
 Times are this thread's CPU time by default (``--clock cpu``: on a shared machine, time spent
 descheduled is not the code's), or wall time (``--clock wall``; use it with ``--threads`` > 1).
 
