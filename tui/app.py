@@ -250,8 +250,9 @@ class NNPlayApp(TrainingDriver, FileActions, DownloadActions, App):
 
     def _live_interval(self, w) -> float:
         interval = getattr(w, "live_interval", DEFAULT_LIVE_INTERVAL)
-        if self.graphics_choice.images and getattr(w, "_pixels", None) is not None:  # an image costs more than cells
-            interval = max(interval, gfx.MIN_INTERVAL)
+        px = getattr(w, "_pixels", None) if self.graphics_choice.images else None
+        if px is not None:  # an image costs more bytes than cells: space them by their size
+            interval = max(interval, gfx.MIN_INTERVAL, px.last_bytes / gfx.IMAGE_BYTES_PER_S)
         return interval
 
     # -- drawing --------------------------------------------------------------

@@ -20,7 +20,8 @@ __all__ = ["MODES", "QUERY_TIMEOUT", "Choice", "cell_pixels", "choose", "configu
 
 MODES = ("auto", "kitty", "sixel", "cells")
 QUERY_TIMEOUT = 0.5  # seconds auto waits for the terminal's answers, at most
-MIN_INTERVAL = 0.25  # seconds between two images of one pane: at most 4 a second
+MIN_INTERVAL = 0.25  # seconds between two images of one pane: at most 4 a second...
+IMAGE_BYTES_PER_S = 40_000  # ...and fewer when they are big: a pane's pictures stay under ~0.3 Mbit/s
 DEFAULT_CELL = (10, 20)  # pixels of a cell when the terminal does not say (a VT340's)
 KITTY_QUERY = "\x1b_Gi=4242,s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\"
 DA1_QUERY = "\x1b[c"  # every terminal answers this one: the query's end marker

@@ -61,8 +61,11 @@ def kitty_delete(image_id: int) -> str:
 def _runs(chars: np.ndarray) -> str:
     """Sixel characters with runs of more than three written ``!n`` + character."""
     w = len(chars)
-    starts = np.flatnonzero(np.r_[True, chars[1:] != chars[:-1]])
-    lengths = np.diff(np.r_[starts, w])
+    change = np.empty(w, bool)
+    change[0] = True
+    np.not_equal(chars[1:], chars[:-1], out=change[1:])
+    starts = np.flatnonzero(change)
+    lengths = np.diff(starts, append=w)
     out = []
     for s, n in zip(starts.tolist(), lengths.tolist()):
         ch = chr(int(chars[s]))

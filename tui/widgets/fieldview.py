@@ -156,10 +156,14 @@ def elide(text: str, width: int, ascii: bool = False) -> str:
     return text[: width - 1] + (ASCII_ELLIPSIS if ascii else ELLIPSIS)
 
 
-def square_plane(width: int, height: int) -> tuple[int, int, int, int]:
-    """(x0, y0, columns, rows) of the largest square (in pixels: a cell is 1 wide, 2 tall) centred in the box."""
-    rows = max(0, min(height, width // 2))
-    cols = 2 * rows
+def square_plane(width: int, height: int, aspect: float = 2.0) -> tuple[int, int, int, int]:
+    """(x0, y0, columns, rows) of the largest square (in pixels: a cell is 1 wide, ``aspect`` tall) centred in the box."""
+    if aspect == 2.0:
+        rows = max(0, min(height, width // 2))
+        cols = 2 * rows
+    else:  # an image at the terminal's own cell size (--graphics)
+        rows = max(0, min(height, int(width / aspect)))
+        cols = min(width, round(rows * aspect))
     if rows == 0:  # too narrow for even one square cell pair: use what there is
         rows, cols = min(height, 1), min(width, 1)
     return (width - cols) // 2, (height - rows) // 2, cols, rows
@@ -435,7 +439,9 @@ class FieldView(RasterWidget):
             self.plane = (0, 0, 0, 0)
             return placeholder(width, height, self.placeholder, base)
         legend = height >= self.LEGEND_MIN_HEIGHT
-        x0, y0, cols, rows = square_plane(width, height - legend)
+        choice = graphics.current()
+        aspect = choice.cell[1] / choice.cell[0] if choice.images and not pal.ramp else 2.0
+        x0, y0, cols, rows = square_plane(width, height - legend, aspect)
         if legend:  # plane and legend as one block, centred: the legend sits right under the plane
             y0 = (height - rows - 1) // 2
         self.plane = (x0, y0, cols, rows)

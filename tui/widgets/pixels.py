@@ -24,7 +24,7 @@ from tui import graphics, termimage
 __all__ = ["PixelImage", "pixel_palette", "upsample"]
 
 PIXEL_LEVELS = 41  # colour levels of an image (cells use 21); odd, so 0 keeps a level of its own
-MAX_KITTY_SIDE = 480  # kitty scales the picture to its cells: send no more pixels than a heatmap needs
+MAX_KITTY_SIDE = 256  # kitty scales the picture to its cells: a 100x100 field needs no more pixels
 _NULL = ((ControlType.CURSOR_FORWARD, 0),)  # marks a Segment as control: zero cells wide
 _ids = itertools.count(7000)
 _palettes: dict = {}
@@ -92,6 +92,7 @@ class PixelImage:
     overlay: list = field(default_factory=list)  # (x, y, Strip) text cells inside the box, for sixel
     version: int = 0
     _encoded: tuple | None = None  # (version, mode, payload)
+    last_bytes: int = 0  # size of the last encoded picture: the app spaces pictures by it
     placed: bool = False  # kitty: an image of ours is on the terminal
 
     def set(self, box, index: np.ndarray, palette: np.ndarray) -> bool:
@@ -110,6 +111,7 @@ class PixelImage:
             else:
                 data = termimage.sixel_image(self.index, self.palette)
             self._encoded = (self.version, mode, data)
+            self.last_bytes = len(data)
         return self._encoded[2]
 
     def segment(self, screen_x: int, screen_y: int, console) -> Segment:
