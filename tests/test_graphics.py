@@ -268,7 +268,16 @@ async def test_field_is_an_image_in_the_box(mode, marker):
         assert carrying == [y0 + rows - 1]  # the picture rides on the box's last row, once
         r = field.content_region
         seq = lines[y0 + rows - 1]
-        assert f"\x1b[{r.y + y0 + 1};{r.x + x0 + 1}H" in seq and seq.count("\x1b7") == 1 and seq.endswith("\x1b8")
+        titled = bool(field.title)  # the title keeps its own row above the picture
+        assert titled and field._pixels.box == (x0, y0 + 1, cols, rows - 1)
+        assert f"\x1b[{r.y + y0 + 1 + titled};{r.x + x0 + 1}H" in seq
+        assert seq.count("\x1b7") == 1 and seq.endswith("\x1b8")
+        ih, iw = field._pixels.index.shape
+        if mode == "sixel":  # sixels are not scaled: one per terminal pixel
+            assert (ih, iw) == ((rows - 1) * 16, cols * 8)
+        else:  # kitty scales the picture to c x r cells: no more than MAX_KITTY_SIDE, same shape
+            from tui.widgets.pixels import MAX_KITTY_SIDE
+            assert max(ih, iw) <= MAX_KITTY_SIDE and abs(iw / ih - cols * 8 / ((rows - 1) * 16)) < 0.02
         # the heat cells under it are blanks (points and half blocks are in the picture)
         assert all(set(t[x0:x0 + cols]) <= {" "} for t in lines[y0 + 1:y0 + rows - 1])
         assert field.render_line(y0 + rows - 1).cell_length == field.size.width  # zero-width: layout unchanged

@@ -394,8 +394,12 @@ class FieldView(RasterWidget):
         self._image_of(canvas, scale, pal, values, (0, 0, width, height))
         return canvas, levels, rows_px
 
-    def _image_of(self, canvas: CellCanvas, scale: Scale, pal: Palette, values: np.ndarray, box) -> None:
-        """With --graphics kitty/sixel: ask for the heatmap in ``box`` as an image at the terminal's pixels."""
+    def _image_of(self, canvas: CellCanvas, scale: Scale, pal: Palette, values: np.ndarray, box,
+                  plane_rows: int | None = None) -> bool:
+        """With --graphics kitty/sixel: ask for the heatmap in ``box`` as an image at the terminal's pixels.
+
+        ``plane_rows``: the plane is that many cells tall and the box is its lowest ``box[3]`` rows.
+        """
         choice = graphics.current()
         if not choice.images or pal.ramp or box[2] <= 0 or box[3] <= 0:
             return False
@@ -406,7 +410,9 @@ class FieldView(RasterWidget):
             w, h = max(1, round(w * k)), max(1, round(h * k))
         ppal = pixels.pixel_palette()
         pscale = self.scale(ppal)
-        index = self.heat_levels(pixels.upsample(values, h, w), h, w, pscale)
+        full = h if plane_rows is None else round(h * plane_rows / box[3])
+        index = self.heat_levels(pixels.upsample(values, full, w), full, w, pscale)[full - h:]
+        self._image_plane_px = full  # the whole plane's pixel rows: the points are placed over it
         n = scale.levels
         first = canvas.block(pal.block * (n * n), scale.pair_flat)
         self.request_image(canvas, (first, first + n * n), box, index, pixels.scale_rgb(pscale))
@@ -426,7 +432,9 @@ class FieldView(RasterWidget):
         for pts in self.points:
             if pts.test and not self.show_test:
                 continue
-            row, col, keep = point_cells(pts, self.field.extent, w, h)
+            full = self._image_plane_px
+            row, col, keep = point_cells(pts, self.field.extent, w, full)
+            row = row - (full - h)  # the box may leave the plane's top (title) row out
             if row.size:
                 hue = first + self.point_color_index(np.asarray(pts.labels).reshape(-1)[keep], ppal)
                 rim = first + len(hues) + (1 if pts.test else 0)
@@ -450,7 +458,8 @@ class FieldView(RasterWidget):
         rows_px = pixel_rows(rows, pal)
         levels = self.heat_levels(values, rows_px, cols, scale)
         canvas.paint(x0, y0, level_codes(canvas, levels, scale, pal))
-        if self._image_of(canvas, scale, pal, values, (x0, y0, cols, rows)):
+        titled = bool(self.title) and rows > 2  # the title keeps its row: over a picture it would not read
+        if self._image_of(canvas, scale, pal, values, (x0, y0 + titled, cols, rows - titled), rows):
             self._image_points()  # at pixel size, in the picture
         else:
             self._draw_points(canvas, levels, rows_px, pal, x0, y0, cols)
