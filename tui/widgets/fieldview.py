@@ -460,6 +460,8 @@ class FieldView(RasterWidget):
         canvas.paint(x0, y0, level_codes(canvas, levels, scale, pal))
         titled = bool(self.title) and rows > 2  # the title keeps its row: over a picture it would not read
         if self._image_of(canvas, scale, pal, values, (x0, y0 + titled, cols, rows - titled), rows):
+            if titled:  # the title's row: plain, not a strip of half blocks
+                pixels.blank_overlay(canvas, self._image_request[1], (x0, y0, cols, 1))
             self._image_points()  # at pixel size, in the picture
         else:
             self._draw_points(canvas, levels, rows_px, pal, x0, y0, cols)
