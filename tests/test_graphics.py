@@ -320,3 +320,21 @@ def test_the_option_offers_the_modes_graphics_knows():
 
     action = next(a for a in app_parser()._actions if a.dest == "graphics")
     assert tuple(action.choices) == graphics.MODES and action.default == "cells"
+
+
+@pytest.mark.parametrize("mode", ["kitty", "sixel"])
+async def test_svg_screenshot_shows_the_cells(mode):
+    """An SVG cannot hold the terminal's pictures: with --graphics the export draws what cells would."""
+    svgs = []
+    for choice in (None, graphics.Choice(mode, "test", (8, 16))):
+        app = make_app("classify", graphics=choice)
+        async with app.run_test(size=(100, 32)) as pilot:
+            await pilot.pause()
+            svgs.append(app.export_screenshot(title="t"))
+            if choice is not None:
+                await pilot.pause()
+                field = app.query_one("#pane-field")
+                assert field._image_shown  # and the terminal's picture is back after it
+                assert graphics.current().mode == mode
+                assert not field._pending_delete  # the picture was never taken down for the export
+    assert "\x1b" not in svgs[1] and svgs[0] == svgs[1]

@@ -197,6 +197,24 @@ class NNPlayApp(TrainingDriver, FileActions, DownloadActions, App):
             for w in self.screen_stack[0].query(RasterWidget):
                 w.refresh()
 
+    def export_screenshot(self, *args, **kwargs) -> str:
+        """The SVG of the screen; with --graphics it shows the cells (an SVG holds text, not the terminal's images)."""
+        choice = self.graphics_choice
+        if not choice.images:
+            return super().export_screenshot(*args, **kwargs)
+        widgets = [w for w in self.screen.query(RasterWidget) if w._pixels is not None]
+        try:
+            self.graphics_choice = gfx.configure(gfx.Choice("cells", "screenshot"))
+            for w in widgets:
+                w._strips = None
+                w.refresh()
+            return super().export_screenshot(*args, **kwargs)
+        finally:
+            self.graphics_choice = gfx.configure(choice)
+            for w in widgets:
+                w._strips = None
+                w.refresh()
+
     def push_screen(self, screen, *args, **kwargs):
         self.hide_images()
         return super().push_screen(screen, *args, **kwargs)

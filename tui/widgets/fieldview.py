@@ -257,8 +257,8 @@ class RasterWidget(Widget):
         request, self._image_request = self._image_request, None
         shown = request is not None and graphics.current().images
         if not shown:
-            if self._image_shown and self._pixels is not None:
-                self._pending_delete = self._pixels.delete()
+            if self._image_shown and self._pixels is not None and graphics.current().images:
+                self._pending_delete = self._pixels.delete()  # (not for an SVG export: it draws cells for a moment)
             self._image_shown = False
             return strips
         canvas, heat, box, index, palette = request
