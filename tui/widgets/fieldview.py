@@ -264,7 +264,7 @@ class RasterWidget(Widget):
         canvas, heat, box, index, palette = request
         if self._pixels is None:
             self._pixels = pixels.PixelImage()
-        overlay = pixels.blank_overlay(canvas, heat, box)
+        overlay = pixels.blank_overlay(canvas, heat, box, index, palette)
         self._pixels.set(box, index, palette)
         self._pixels.overlay = overlay
         self._image_shown = True

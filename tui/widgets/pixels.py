@@ -140,8 +140,17 @@ def with_segment(strip: Strip, seg: Segment) -> Strip:
     return Strip([*strip, seg], strip.cell_length)
 
 
-def blank_overlay(canvas, heat: tuple[int, int], box) -> list:
-    """Blank the heat cells of ``box`` in ``canvas`` (codes in [lo, hi)); returns the text cells left there."""
+def blank_overlay(canvas, heat: tuple[int, int], box, index: np.ndarray | None = None,
+                  palette: np.ndarray | None = None) -> list:
+    """Blank the heat cells of ``box`` in ``canvas`` (codes in [lo, hi)); returns the text cells left there.
+
+    With the picture (``index`` over ``palette``) a marker's background (one
+    that is not the widget's, as labels have) becomes the picture's colour at
+    the cell's centre, so a marker redrawn over a sixel leaves no square of
+    the cells' palette.
+    """
+    from rich.color import Color
+
     x, y, cols, rows = box
     sub = canvas.codes[y:y + rows, x:x + cols]
     lo, hi = heat
@@ -149,5 +158,10 @@ def blank_overlay(canvas, heat: tuple[int, int], box) -> list:
     overlay = []
     for r, c in zip(*np.nonzero(sub)):
         code = int(sub[r, c])
-        overlay.append((int(c), int(r), Strip([Segment(canvas.glyphs[code], canvas.styles[code] or Style())])))
+        style = canvas.styles[code] or Style()
+        if index is not None and style.bgcolor != canvas.base.bgcolor:  # a marker on the map, not a label
+            h, w = index.shape
+            rgb = palette[index[min(h - 1, int((r + 0.5) * h / rows)), min(w - 1, int((c + 0.5) * w / cols))]]
+            style = style + Style(bgcolor=Color.from_rgb(*(int(v) for v in rgb)))
+        overlay.append((int(c), int(r), Strip([Segment(canvas.glyphs[code], style)])))
     return overlay
