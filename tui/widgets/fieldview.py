@@ -289,7 +289,7 @@ class RasterWidget(Widget):
             px = self._pixels
             if px is not None:
                 if self._pending_delete and y == 0:
-                    strip = Strip([Segment(self._pending_delete, None, pixels._NULL), *strip], strip.cell_length)
+                    strip = Strip([Segment(self._pending_delete, None, pixels.NULL_CONTROL), *strip], strip.cell_length)
                     self._pending_delete = ""
                 if self._image_shown and y == px.box[1] + px.box[3] - 1:
                     r = self.content_region

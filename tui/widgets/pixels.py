@@ -25,7 +25,7 @@ __all__ = ["PixelImage", "pixel_palette", "upsample"]
 
 PIXEL_LEVELS = 41  # colour levels of an image (cells use 21); odd, so 0 keeps a level of its own
 MAX_KITTY_SIDE = 256  # kitty scales the picture to its cells: a 100x100 field needs no more pixels
-_NULL = ((ControlType.CURSOR_FORWARD, 0),)  # marks a Segment as control: zero cells wide
+NULL_CONTROL = ((ControlType.CURSOR_FORWARD, 0),)  # marks a Segment as control: zero cells wide
 _ids = itertools.count(7000)
 _palettes: dict = {}
 
@@ -126,7 +126,7 @@ class PixelImage:
         else:
             self.placed = True
         parts.append("\x1b8")
-        return Segment("".join(parts), None, _NULL)
+        return Segment("".join(parts), None, NULL_CONTROL)
 
     def delete(self) -> str:
         """What removes a kitty picture from the terminal ('' when none is up: sixels are overwritten by text)."""
