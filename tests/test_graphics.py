@@ -138,6 +138,7 @@ def test_kitty_image_chunks_decode_to_the_pixels():
 
 def test_kitty_delete():
     assert termimage.kitty_delete(99) == "\x1b_Ga=d,d=I,i=99,q=2\x1b\\"
+    assert termimage.kitty_delete(99, keep_data=True) == "\x1b_Ga=d,d=i,i=99,q=2\x1b\\"
 
 
 @pytest.mark.parametrize("h", [1, 6, 13])
@@ -272,6 +273,8 @@ async def test_field_is_an_image_in_the_box(mode, marker):
         assert titled and field._pixels.box == (x0, y0 + 1, cols, rows - 1)
         assert f"\x1b[{r.y + y0 + 1 + titled};{r.x + x0 + 1}H" in seq
         assert seq.count("\x1b7") == 1 and seq.endswith("\x1b8")
+        if mode == "kitty":  # the old placement goes first: kitty keeps placements through resizes
+            assert seq.index(termimage.kitty_delete(field._pixels.image_id, keep_data=True)) < seq.index(marker)
         ih, iw = field._pixels.index.shape
         if mode == "sixel":  # sixels are not scaled: one per terminal pixel
             assert (ih, iw) == ((rows - 1) * 16, cols * 8)

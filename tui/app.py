@@ -226,6 +226,7 @@ class NNPlayApp(TrainingDriver, FileActions, DownloadActions, App):
         return done
 
     async def _on_resize(self, event) -> None:
+        self.hide_images()  # kitty: the pictures' cells move; they are placed again where the new layout puts them
         await super()._on_resize(event)  # Textual stops the event here; re-check after it settles
         self.set_timer(0.02, self._check_size)
 
@@ -240,8 +241,9 @@ class NNPlayApp(TrainingDriver, FileActions, DownloadActions, App):
         notice.update(f"terminal too small: {w}×{h}, need {MIN_WIDTH}×{MIN_HEIGHT}" if small else "")
         notice.display = small
         body.display = not small
-        if small:
+        if small:  # now, and after the frame that lays the hidden panes out (it may have placed a picture)
             self.hide_images()
+            self.call_after_refresh(self.hide_images)
         # The picture gets the room: the side columns narrow on small terminals (see app.tcss).
         self.screen.set_class(w < NARROW_WIDTH, "narrow")
         self.screen.set_class(w >= WIDE_WIDTH, "wide")

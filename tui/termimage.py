@@ -53,9 +53,9 @@ def kitty_image(rgb: np.ndarray, cols: int, rows: int, image_id: int, placement:
     return "".join(out)
 
 
-def kitty_delete(image_id: int) -> str:
-    """Delete image ``image_id``, its placements and its data (uppercase I frees the data too)."""
-    return f"\x1b_Ga=d,d=I,i={image_id},q=2\x1b\\"
+def kitty_delete(image_id: int, keep_data: bool = False) -> str:
+    """Delete the placements of image ``image_id`` and, unless ``keep_data``, its data (uppercase I)."""
+    return f"\x1b_Ga=d,d={'i' if keep_data else 'I'},i={image_id},q=2\x1b\\"
 
 
 def _runs(chars: np.ndarray) -> str:

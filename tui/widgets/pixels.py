@@ -119,6 +119,8 @@ class PixelImage:
         mode = graphics.current().mode
         # DECSC/DECRC around it: Textual writes a full frame with newlines, not a cursor move per line
         parts = ["\x1b7", Control.move_to(screen_x, screen_y).segment.text, self.payload(mode)]
+        if mode == "kitty":  # no placement of ours survives elsewhere (kitty keeps them through resizes)
+            parts.insert(1, termimage.kitty_delete(self.image_id, keep_data=True))
         if mode == "sixel":
             for x, y, strip in self.overlay:
                 parts.append(Control.move_to(screen_x + x, screen_y + y).segment.text)
