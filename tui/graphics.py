@@ -110,6 +110,7 @@ def query(fd_in: int, fd_out: int, timeout: float = QUERY_TIMEOUT) -> str:
             found = parse_reply(reply)
             if found is not None:
                 return found
+        termios.tcflush(fd_in, termios.TCIFLUSH)  # a half-read answer must not reach the app as keys
         return "cells"
     finally:
         termios.tcsetattr(fd_in, termios.TCSANOW, saved)
