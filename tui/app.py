@@ -22,6 +22,7 @@ from engine.errors import NNPlayError
 from scenarios.views import Snapshot
 
 from . import colors, errorlog
+from . import graphics as gfx
 from .asciify import AsciiFilter
 from .commands import RunCommands
 from .controls import ControlsPane, Notice
@@ -31,6 +32,7 @@ from .files import FileActions
 from .keys import display, key_name
 from .panes import TITLES, pane_class
 from .screens import HelpScreen, ZoomScreen
+from .widgets.fieldview import RasterWidget, graphics_write
 from .widgets.status import StatusLine
 
 MIN_WIDTH, MIN_HEIGHT = 60, 18
@@ -69,9 +71,15 @@ class NNPlayApp(TrainingDriver, FileActions, DownloadActions, App):
     ]
 
     def __init__(self, run_cls=None, values=None, seed: int = 0, *, run=None, ascii: bool = False,
-                 autoplay: bool = True, threaded: bool = True):
-        """Open ``run_cls(values, seed)``, or an already built ``run`` (a preset with its state)."""
+                 autoplay: bool = True, threaded: bool = True, graphics: gfx.Choice | None = None,
+                 graphics_asked: str = "cells"):
+        """Open ``run_cls(values, seed)``, or an already built ``run`` (a preset with its state).
+
+        ``graphics``: what ``--graphics`` resolved to (``tui.graphics.choose``); None draws with cells.
+        """
         colors.configure(ascii=bool(ascii))
+        self.graphics_choice = gfx.configure(graphics)
+        self._graphics_asked = graphics_asked
         super().__init__()
         self.ascii = ascii
         self.scenario = run if run is not None else run_cls(values, seed)  # the live Run (App.run starts the app)
@@ -169,10 +177,56 @@ class NNPlayApp(TrainingDriver, FileActions, DownloadActions, App):
             self.screen.add_class("ascii")
         self.refresh_snapshot()
         self._check_size()
+        if self._graphics_asked != "cells":
+            g = self.graphics_choice
+            self.say(f"graphics: {g.mode} ({g.reason}" + (f", cell {g.cell[0]}x{g.cell[1]} px)" if g.images else ")"))
         if self.autoplay:
             self.action_toggle_play()
 
+    # -- --graphics kitty: pictures stay on the terminal until deleted --------
+    def hide_images(self, only_hidden: bool = False) -> None:
+        """Delete the kitty pictures of the main screen (another screen covers it, or panes are hidden)."""
+        if not self.graphics_choice.images:
+            return
+        widgets = self.screen_stack[0].query(RasterWidget) if self.screen_stack else []
+        graphics_write(self, "".join(w.hide_image() for w in widgets
+                                     if not only_hidden or not (self._on_screen(w) and w.display)))
+
+    def show_images(self) -> None:
+        if self.graphics_choice.images and self.screen_stack:
+            for w in self.screen_stack[0].query(RasterWidget):
+                w.refresh()
+
+    def export_screenshot(self, *args, **kwargs) -> str:
+        """The SVG of the screen; with --graphics it shows the cells (an SVG holds text, not the terminal's images)."""
+        choice = self.graphics_choice
+        if not choice.images:
+            return super().export_screenshot(*args, **kwargs)
+        widgets = [w for w in self.screen.query(RasterWidget) if w._pixels is not None]
+        try:
+            self.graphics_choice = gfx.configure(gfx.Choice("cells", "screenshot"))
+            for w in widgets:
+                w._strips = None
+                w.refresh()
+            return super().export_screenshot(*args, **kwargs)
+        finally:
+            self.graphics_choice = gfx.configure(choice)
+            for w in widgets:
+                w._strips = None
+                w.refresh()
+
+    def push_screen(self, screen, *args, **kwargs):
+        self.hide_images()
+        return super().push_screen(screen, *args, **kwargs)
+
+    def pop_screen(self):
+        done = super().pop_screen()
+        if self.graphics_choice.images:
+            self.call_after_refresh(self.show_images)
+        return done
+
     async def _on_resize(self, event) -> None:
+        self.hide_images()  # kitty: the pictures' cells move; they are placed again where the new layout puts them
         await super()._on_resize(event)  # Textual stops the event here; re-check after it settles
         self.set_timer(0.02, self._check_size)
 
@@ -187,6 +241,9 @@ class NNPlayApp(TrainingDriver, FileActions, DownloadActions, App):
         notice.update(f"terminal too small: {w}×{h}, need {MIN_WIDTH}×{MIN_HEIGHT}" if small else "")
         notice.display = small
         body.display = not small
+        if small:  # now, and after the frame that lays the hidden panes out (it may have placed a picture)
+            self.hide_images()
+            self.call_after_refresh(self.hide_images)
         # The picture gets the room: the side columns narrow on small terminals (see app.tcss).
         self.screen.set_class(w < NARROW_WIDTH, "narrow")
         self.screen.set_class(w >= WIDE_WIDTH, "wide")
@@ -208,8 +265,15 @@ class NNPlayApp(TrainingDriver, FileActions, DownloadActions, App):
         now = time.monotonic()
         return frozenset(
             w.pane_name for w in self._pane_widgets() if self._on_screen(w)
-            and now - self._drawn_at.get(w.pane_name, 0.0) >= getattr(w, "live_interval", DEFAULT_LIVE_INTERVAL)
+            and now - self._drawn_at.get(w.pane_name, 0.0) >= self._live_interval(w)
         )
+
+    def _live_interval(self, w) -> float:
+        interval = getattr(w, "live_interval", DEFAULT_LIVE_INTERVAL)
+        px = getattr(w, "_pixels", None) if self.graphics_choice.images else None
+        if px is not None:  # an image costs more bytes than cells: space them by their size
+            interval = max(interval, gfx.MIN_INTERVAL, px.last_bytes / gfx.IMAGE_BYTES_PER_S)
+        return interval
 
     # -- drawing --------------------------------------------------------------
     def refresh_snapshot(self) -> None:
@@ -253,6 +317,7 @@ class NNPlayApp(TrainingDriver, FileActions, DownloadActions, App):
             pass
 
     def on_tabbed_content_tab_activated(self, event) -> None:
+        self.hide_images(only_hidden=True)
         self.refresh_snapshot()
 
     def say(self, text: str, severity: str = "info") -> None:

@@ -155,5 +155,8 @@ def app_parser() -> Parser:
     add_common(p)
     p.add_argument("--ascii", action="store_true", help="ASCII only: for terminals without Unicode")
     p.add_argument("--paused", action="store_true", help="open paused: space starts training")
+    p.add_argument("--graphics", choices=("auto", "kitty", "sixel", "cells"), default="cells",
+                   help="pictures as real images: auto asks the terminal (kitty graphics or sixel); "
+                        "cells (default) draws with half blocks, as tmux, serve and tapes always do")
     p.add_argument("--version", action="version", version=f"nnplay {_version()}")
     return p

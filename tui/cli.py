@@ -218,9 +218,13 @@ def cmd_app(argv) -> int:
         os.environ["NNPLAY_ASCII"] = "1"
     opening = setup(args)
     run = opening.build()
+    from tui import graphics
     from tui.app import NNPlayApp
 
-    app = NNPlayApp(run=run, ascii=args.ascii, autoplay=not args.paused and opening.preset is None)  # a preset reopens paused
+    # before Textual reads the keyboard: auto's query needs the terminal's answer to itself
+    choice = graphics.Choice("cells", "--ascii") if args.ascii else graphics.choose(args.graphics)
+    app = NNPlayApp(run=run, ascii=args.ascii, autoplay=not args.paused and opening.preset is None,  # a preset reopens paused
+                    graphics=choice, graphics_asked=args.graphics)
     app.run()
     return app.return_code or 0
 

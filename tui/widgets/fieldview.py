@@ -18,8 +18,9 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from scenarios.views import Field, Points
-from tui import colors
+from tui import colors, graphics
 from tui.colors import Palette, Scale
+from tui.widgets import pixels
 
 
 def resample(a: np.ndarray, rows: int, cols: int) -> np.ndarray:
@@ -155,10 +156,14 @@ def elide(text: str, width: int, ascii: bool = False) -> str:
     return text[: width - 1] + (ASCII_ELLIPSIS if ascii else ELLIPSIS)
 
 
-def square_plane(width: int, height: int) -> tuple[int, int, int, int]:
-    """(x0, y0, columns, rows) of the largest square (in pixels: a cell is 1 wide, 2 tall) centred in the box."""
-    rows = max(0, min(height, width // 2))
-    cols = 2 * rows
+def square_plane(width: int, height: int, aspect: float = 2.0) -> tuple[int, int, int, int]:
+    """(x0, y0, columns, rows) of the largest square (in pixels: a cell is 1 wide, ``aspect`` tall) centred in the box."""
+    if aspect == 2.0:
+        rows = max(0, min(height, width // 2))
+        cols = 2 * rows
+    else:  # an image at the terminal's own cell size (--graphics)
+        rows = max(0, min(height, int(width / aspect)))
+        cols = min(width, round(rows * aspect))
     if rows == 0:  # too narrow for even one square cell pair: use what there is
         rows, cols = min(height, 1), min(width, 1)
     return (width - cols) // 2, (height - rows) // 2, cols, rows
@@ -197,6 +202,10 @@ class RasterWidget(Widget):
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self._strips: list[Strip] | None = None
         self._strips_key: tuple | None = None
+        self._pixels: pixels.PixelImage | None = None  # --graphics kitty/sixel: the picture, once there is one
+        self._image_request: tuple | None = None  # what this frame's build asked to show as an image
+        self._image_shown = False  # this frame's strips carry the picture
+        self._pending_delete = ""  # kitty: remove a picture no longer drawn
 
     def build(self, width: int, height: int, pal: Palette, base: Style) -> list[Strip]:
         raise NotImplementedError
@@ -208,12 +217,16 @@ class RasterWidget(Widget):
         heatmap whose boundary barely moves should cost a few lines, not a screen.
         """
         old, old_key = self._strips, self._strips_key
+        version = None if self._pixels is None else (self._pixels.version, self._image_shown)
         self._strips = None
         width, height = self.size
         if old is None or not self.is_mounted or old_key != (width, height, id(colors.current())):
             self.refresh()
             return
         new = self.strips()
+        if self._pixels is not None and (self._pixels.version, self._image_shown) != version:
+            self.refresh()  # a new picture: repaint the whole widget, its last box row sends it
+            return
         spans = [changed_span(a, b, y) for y, (a, b) in enumerate(zip(old, new)) if a != b]
         if spans:
             self.refresh(*spans)
@@ -227,15 +240,73 @@ class RasterWidget(Widget):
         pal = colors.current()
         key = (width, height, id(pal))
         if self._strips is None or key != self._strips_key:
+            self._image_request = None
             self._strips = self.build(width, height, pal, self.rich_style) if width > 0 and height > 0 else []
             self._strips_key = key
+            if self._image_request is not None or self._pixels is not None:
+                self._strips = self._with_image(self._strips)
         return self._strips
+
+    # -- --graphics kitty/sixel ------------------------------------------------------------------
+    def request_image(self, canvas: CellCanvas, heat: tuple[int, int], box: tuple[int, int, int, int],
+                      index: np.ndarray, palette: np.ndarray) -> None:
+        """From ``build``: show ``index`` over ``palette`` as an image in ``box`` instead of heat codes ``heat``."""
+        self._image_request = (canvas, heat, box, index, palette)
+
+    def _with_image(self, strips: list[Strip]) -> list[Strip]:
+        request, self._image_request = self._image_request, None
+        shown = request is not None and graphics.current().images
+        if not shown:
+            if self._image_shown and self._pixels is not None and graphics.current().images:
+                self._pending_delete = self._pixels.delete()  # (not for an SVG export: it draws cells for a moment)
+            self._image_shown = False
+            return strips
+        canvas, heat, box, index, palette = request
+        if self._pixels is None:
+            self._pixels = pixels.PixelImage()
+        overlay = pixels.blank_overlay(canvas, heat, box, index, palette)
+        self._pixels.set(box, index, palette)
+        self._pixels.overlay = overlay
+        self._image_shown = True
+        return canvas.strips()
+
+    def hide_image(self) -> str:
+        """What removes this widget's kitty picture from the terminal (another screen covers it, or it goes)."""
+        if self._pixels is None:
+            return ""
+        self._strips = None  # shown again: repaint it whole
+        return self._pixels.delete()
+
+    def on_unmount(self) -> None:
+        seq = self.hide_image()
+        if seq:
+            graphics_write(self.app, seq)
 
     def render_line(self, y: int) -> Strip:
         strips = self.strips()
         if 0 <= y < len(strips):
-            return strips[y]
+            strip = strips[y]
+            px = self._pixels
+            if px is not None:
+                if self._pending_delete and y == 0:
+                    strip = Strip([Segment(self._pending_delete, None, pixels.NULL_CONTROL), *strip], strip.cell_length)
+                    self._pending_delete = ""
+                if self._image_shown and y == px.box[1] + px.box[3] - 1:
+                    r = self.content_region
+                    strip = pixels.with_segment(strip, px.segment(r.x + px.box[0], r.y + px.box[1], self.app.console))
+            return strip
         return Strip.blank(max(0, self.size.width), self.rich_style)
+
+
+def graphics_write(app, seq: str) -> None:
+    """Write a graphics control sequence straight to the terminal (nothing while there is no driver)."""
+    driver = getattr(app, "_driver", None)
+    if driver is not None and seq:
+        try:
+            driver.write(seq)
+            driver.flush()
+        except Exception:  # shutting down: the terminal is going anyway
+            pass
 
 
 def point_cells(points: Points, extent: tuple[float, float, float, float], width: int, rows_px: int):
@@ -320,7 +391,55 @@ class FieldView(RasterWidget):
         levels = self.heat_levels(values, rows_px, width, scale)
         canvas = CellCanvas(width, height, base)
         canvas.codes[:] = level_codes(canvas, levels, scale, pal)
+        self._image_of(canvas, scale, pal, values, (0, 0, width, height))
         return canvas, levels, rows_px
+
+    def _image_of(self, canvas: CellCanvas, scale: Scale, pal: Palette, values: np.ndarray, box,
+                  plane_rows: int | None = None) -> bool:
+        """With --graphics kitty/sixel: ask for the heatmap in ``box`` as an image at the terminal's pixels.
+
+        ``plane_rows``: the plane is that many cells tall and the box is its lowest ``box[3]`` rows.
+        """
+        choice = graphics.current()
+        if not choice.images or pal.ramp or box[2] <= 0 or box[3] <= 0:
+            return False
+        cw, ch = choice.cell
+        w, h = box[2] * cw, box[3] * ch
+        if choice.mode == "kitty" and max(w, h) > pixels.MAX_KITTY_SIDE:  # kitty scales it to the box itself
+            k = pixels.MAX_KITTY_SIDE / max(w, h)
+            w, h = max(1, round(w * k)), max(1, round(h * k))
+        ppal = pixels.pixel_palette()
+        pscale = self.scale(ppal)
+        full = h if plane_rows is None else round(h * plane_rows / box[3])
+        index = self.heat_levels(pixels.upsample(values, full, w), full, w, pscale)[full - h:]
+        self._image_plane_px = full  # the whole plane's pixel rows: the points are placed over it
+        n = scale.levels
+        first = canvas.block(pal.block * (n * n), scale.pair_flat)
+        self.request_image(canvas, (first, first + n * n), box, index, pixels.scale_rgb(pscale))
+        return True
+
+    def _image_points(self) -> None:
+        """The data points as discs in the requested picture: class colour, white rim (train) or black (test)."""
+        canvas, heat, box, index, palette = self._image_request
+        ppal = pixels.pixel_palette()
+        hues = (*ppal.point_levels, *ppal.classes)
+        extra = pixels.colors_rgb([*hues, colors.OUTLINE_TRAIN, colors.OUTLINE_TEST])
+        first = len(palette)
+        palette = np.vstack([palette, extra])
+        h, w = index.shape
+        cw, ch = graphics.current().cell
+        radius = max(2.0, 0.3 * min(cw, ch) * w / (box[2] * cw))  # a dot of about a third of a cell
+        for pts in self.points:
+            if pts.test and not self.show_test:
+                continue
+            full = self._image_plane_px
+            row, col, keep = point_cells(pts, self.field.extent, w, full)
+            row = row - (full - h)  # the box may leave the plane's top (title) row out
+            if row.size:
+                hue = first + self.point_color_index(np.asarray(pts.labels).reshape(-1)[keep], ppal)
+                rim = first + len(hues) + (1 if pts.test else 0)
+                pixels.discs(index, row, col, hue, rim, radius)
+        self._image_request = (canvas, heat, box, index, palette)
 
     def build(self, width: int, height: int, pal: Palette, base: Style) -> list[Strip]:
         values = None if self.field is None else np.asarray(self.field.values)
@@ -328,7 +447,9 @@ class FieldView(RasterWidget):
             self.plane = (0, 0, 0, 0)
             return placeholder(width, height, self.placeholder, base)
         legend = height >= self.LEGEND_MIN_HEIGHT
-        x0, y0, cols, rows = square_plane(width, height - legend)
+        choice = graphics.current()
+        aspect = choice.cell[1] / choice.cell[0] if choice.images and not pal.ramp else 2.0
+        x0, y0, cols, rows = square_plane(width, height - legend, aspect)
         if legend:  # plane and legend as one block, centred: the legend sits right under the plane
             y0 = (height - rows - 1) // 2
         self.plane = (x0, y0, cols, rows)
@@ -337,7 +458,13 @@ class FieldView(RasterWidget):
         rows_px = pixel_rows(rows, pal)
         levels = self.heat_levels(values, rows_px, cols, scale)
         canvas.paint(x0, y0, level_codes(canvas, levels, scale, pal))
-        self._draw_points(canvas, levels, rows_px, pal, x0, y0, cols)
+        titled = bool(self.title) and rows > 2  # the title keeps its row: over a picture it would not read
+        if self._image_of(canvas, scale, pal, values, (x0, y0 + titled, cols, rows - titled), rows):
+            if titled:  # the title's row: plain, not a strip of half blocks
+                pixels.blank_overlay(canvas, self._image_request[1], (x0, y0, cols, 1))
+            self._image_points()  # at pixel size, in the picture
+        else:
+            self._draw_points(canvas, levels, rows_px, pal, x0, y0, cols)
         if self.title:
             canvas.text(x0, y0, elide(f" {self.title} ", cols, pal.ascii), Style(bold=True))
         if legend:

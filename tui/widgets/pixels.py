@@ -1,0 +1,169 @@
+"""A heatmap drawn as a real image (kitty or sixel) inside a RasterWidget's cells.
+
+The widget still builds its cell canvas (so the legend, titles and markers
+stay text); the heat cells of the image's box become blanks, and the last row
+of the box carries one zero-width control Segment that moves the cursor to the
+box, writes the image and, for sixel (which paints over text), the box's text
+cells again. Textual repaints a widget's lines top to bottom, so the image
+lands after the blanks it covers. The picture is encoded once per change.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+import numpy as np
+from rich.control import Control
+from rich.segment import ControlType, Segment
+from rich.style import Style
+from textual.strip import Strip
+
+from tui import graphics, termimage
+
+__all__ = ["PixelImage", "pixel_palette", "upsample"]
+
+PIXEL_LEVELS = 41  # colour levels of an image (cells use 21); odd, so 0 keeps a level of its own
+MAX_KITTY_SIDE = 256  # kitty scales the picture to its cells: a 100x100 field needs no more pixels
+NULL_CONTROL = ((ControlType.CURSOR_FORWARD, 0),)  # marks a Segment as control: zero cells wide
+_ids = itertools.count(7000)
+_palettes: dict = {}
+
+
+def pixel_palette():
+    """The truecolor Palette images use, whatever the terminal's colour depth for text."""
+    from tui import colors
+
+    pal = _palettes.get("p")
+    if pal is None:
+        pal = _palettes["p"] = colors.Palette(colors.ColorMode.TRUECOLOR, levels=PIXEL_LEVELS)
+    return pal
+
+
+def scale_rgb(scale) -> np.ndarray:
+    """(levels, 3) uint8 colours of a colors.Scale."""
+    return np.array([c.get_truecolor()[:3] for c in scale.colors], dtype=np.uint8)
+
+
+def colors_rgb(cols) -> np.ndarray:
+    """(n, 3) uint8 of Rich Colors or colour strings."""
+    from rich.color import Color
+
+    return np.array([(Color.parse(c) if isinstance(c, str) else c).get_truecolor()[:3] for c in cols], dtype=np.uint8)
+
+
+def discs(index: np.ndarray, row: np.ndarray, col: np.ndarray, fill: np.ndarray, rim: int, radius: float) -> None:
+    """Paint a disc of colour ``fill[k]`` with a one-pixel ``rim`` at each (row[k], col[k]), clipped."""
+    h, w = index.shape
+    r = int(np.ceil(radius))
+    dy, dx = np.mgrid[-r - 1:r + 2, -r - 1:r + 2]
+    dist = np.hypot(dy, dx)
+    for colour, sel in ((rim, dist <= radius + 1), (None, dist <= radius)):
+        oy, ox = dy[sel], dx[sel]
+        y = row[:, None] + oy[None, :]
+        x = col[:, None] + ox[None, :]
+        ok = (y >= 0) & (y < h) & (x >= 0) & (x < w)
+        value = np.broadcast_to(np.asarray(fill)[:, None] if colour is None else colour, y.shape)
+        index[y[ok], x[ok]] = value[ok]
+
+
+def upsample(a: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """Bilinear resample of a 2D array to (rows, cols), sampling at pixel centres (NaN stays NaN)."""
+    a = np.asarray(a, dtype=np.float64)
+    h, w = a.shape
+    y = np.clip((np.arange(rows) + 0.5) * (h / rows) - 0.5, 0, h - 1)
+    x = np.clip((np.arange(cols) + 0.5) * (w / cols) - 0.5, 0, w - 1)
+    y0, x0 = np.floor(y).astype(np.intp), np.floor(x).astype(np.intp)
+    y1, x1 = np.minimum(y0 + 1, h - 1), np.minimum(x0 + 1, w - 1)
+    fy, fx = (y - y0)[:, None], (x - x0)[None, :]
+    top = a[y0][:, x0] * (1 - fx) + a[y0][:, x1] * fx
+    bottom = a[y1][:, x0] * (1 - fx) + a[y1][:, x1] * fx
+    return top * (1 - fy) + bottom * fy
+
+
+@dataclass
+class PixelImage:
+    """One widget's picture: its box in cells, palette indices per pixel, and what was last encoded."""
+
+    image_id: int = field(default_factory=lambda: next(_ids))
+    box: tuple[int, int, int, int] = (0, 0, 0, 0)  # x, y, cols, rows inside the widget
+    index: np.ndarray | None = None  # (h, w) palette indices
+    palette: np.ndarray | None = None  # (n, 3) uint8
+    overlay: list = field(default_factory=list)  # (x, y, Strip) text cells inside the box, for sixel
+    version: int = 0
+    _encoded: tuple | None = None  # (version, mode, payload)
+    last_bytes: int = 0  # size of the last encoded picture: the app spaces pictures by it
+    placed: bool = False  # kitty: an image of ours is on the terminal
+
+    def set(self, box, index: np.ndarray, palette: np.ndarray) -> bool:
+        """Take a new picture; True when it differs from the one shown (so the widget must repaint it)."""
+        same = (self.index is not None and box == self.box and index.shape == self.index.shape
+                and np.array_equal(index, self.index) and np.array_equal(palette, self.palette))
+        if not same:
+            self.box, self.index, self.palette = box, index, palette
+            self.version += 1
+        return not same
+
+    def payload(self, mode: str) -> str:
+        if self._encoded is None or self._encoded[:2] != (self.version, mode):
+            if mode == "kitty":
+                data = termimage.kitty_image(self.palette[self.index], self.box[2], self.box[3], self.image_id)
+            else:
+                data = termimage.sixel_image(self.index, self.palette)
+            self._encoded = (self.version, mode, data)
+            self.last_bytes = len(data)
+        return self._encoded[2]
+
+    def segment(self, screen_x: int, screen_y: int, console) -> Segment:
+        """The control Segment that draws the picture with its top-left cell at (screen_x, screen_y)."""
+        mode = graphics.current().mode
+        # DECSC/DECRC around it: Textual writes a full frame with newlines, not a cursor move per line
+        parts = ["\x1b7", Control.move_to(screen_x, screen_y).segment.text, self.payload(mode)]
+        if mode == "kitty":  # no placement of ours survives elsewhere (kitty keeps them through resizes)
+            parts.insert(1, termimage.kitty_delete(self.image_id, keep_data=True))
+        if mode == "sixel":
+            for x, y, strip in self.overlay:
+                parts.append(Control.move_to(screen_x + x, screen_y + y).segment.text)
+                parts.append(strip.render(console))
+        else:
+            self.placed = True
+        parts.append("\x1b8")
+        return Segment("".join(parts), None, NULL_CONTROL)
+
+    def delete(self) -> str:
+        """What removes a kitty picture from the terminal ('' when none is up: sixels are overwritten by text)."""
+        if not self.placed:
+            return ""
+        self.placed = False
+        return termimage.kitty_delete(self.image_id)
+
+
+def with_segment(strip: Strip, seg: Segment) -> Strip:
+    return Strip([*strip, seg], strip.cell_length)
+
+
+def blank_overlay(canvas, heat: tuple[int, int], box, index: np.ndarray | None = None,
+                  palette: np.ndarray | None = None) -> list:
+    """Blank the heat cells of ``box`` in ``canvas`` (codes in [lo, hi)); returns the text cells left there.
+
+    With the picture (``index`` over ``palette``) a marker's background (one
+    that is not the widget's, as labels have) becomes the picture's colour at
+    the cell's centre, so a marker redrawn over a sixel leaves no square of
+    the cells' palette.
+    """
+    from rich.color import Color
+
+    x, y, cols, rows = box
+    sub = canvas.codes[y:y + rows, x:x + cols]
+    lo, hi = heat
+    sub[(sub >= lo) & (sub < hi)] = 0
+    overlay = []
+    for r, c in zip(*np.nonzero(sub)):
+        code = int(sub[r, c])
+        style = canvas.styles[code] or Style()
+        if index is not None and style.bgcolor != canvas.base.bgcolor:  # a marker on the map, not a label
+            h, w = index.shape
+            rgb = palette[index[min(h - 1, int((r + 0.5) * h / rows)), min(w - 1, int((c + 0.5) * w / cols))]]
+            style = style + Style(bgcolor=Color.from_rgb(*(int(v) for v in rgb)))
+        overlay.append((int(c), int(r), Strip([Segment(canvas.glyphs[code], style)])))
+    return overlay
