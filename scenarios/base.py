@@ -322,7 +322,7 @@ class Run:
 
     def stop_notice(self, text: str) -> str:
         """Set and return the notice for a condition that stopped the run."""
-        self.notice = f"stopped: {text} reached at step {self.trainer.steps}"
+        self.notice = f"stopped: {text} reached at step {self.trainer.steps:,}"
         return self.notice
 
     def measure_rate(self) -> float:

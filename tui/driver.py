@@ -66,15 +66,16 @@ class TrainingDriver:
         finally:
             self.lock.release()
 
-    def advance(self, steps: int) -> int:
+    def advance(self, steps: int, ignore: set[str] | None = None) -> int:
         """Step training explicitly (tests, playback, ``s``) and redraw.
 
         Like playing, it stops at an ``until`` condition that was not met when
-        it started, and says so; so ``Step 1000`` in a tape shows the stop.
+        it started (``ignore``: those met when a longer stretch of steps
+        started), and says so; so ``Step 1000`` in a tape shows the stop.
         """
         with self.ui_lock():
             run = self.scenario
-            done, stopped = run.step_until(steps, ignore=run.conditions_met())
+            done, stopped = run.step_until(steps, ignore=run.conditions_met() if ignore is None else ignore)
             notice = run.stop_notice(stopped) if stopped and not run.diverged else None
         self.refresh_snapshot()
         if notice:
