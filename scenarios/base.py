@@ -288,6 +288,32 @@ class Run:
         hit = first_met(conds, self.status())
         return hit.text if hit else None
 
+    def conditions_met(self) -> set[str]:
+        """Texts of the ``until`` conditions met now: training that starts here does not stop on them again."""
+        return {c.text for c in self.stop_conditions() if c.met(self.status())}
+
+    def step_until(self, n: int, ignore=()) -> tuple[int, str | None]:
+        """Up to ``n`` steps that stop at the first ``until`` condition met (not in ``ignore``).
+
+        Returns (steps done, the condition's text or None). It steps to each
+        evaluation and each step/epoch target, so it stops exactly where the
+        condition is first met, whatever ``n`` is; a stop between evaluations
+        is evaluated there, so the status and the film show that step.
+        """
+        done, interval = 0, self.eval_interval()
+        while done < n and not self.diverged:
+            k = min(n - done, interval - self.trainer.steps % interval)
+            k = min(k, self.steps_to_stop() or k)
+            ran = self.step(k)
+            done += ran
+            hit = self.stop_reached(ignore=ignore)
+            if hit:
+                self.evaluate()
+                return done, hit
+            if ran < k:
+                break
+        return done, None
+
     def steps_to_stop(self, conditions=None) -> int | None:
         """Steps to the nearest ``step=N``/``epoch=N`` condition not reached yet (None: none ahead)."""
         conds = self.stop_conditions() if conditions is None else parse_conditions(
@@ -296,7 +322,7 @@ class Run:
 
     def stop_notice(self, text: str) -> str:
         """Set and return the notice for a condition that stopped the run."""
-        self.notice = f"stopped: {text} reached at step {self.trainer.steps}"
+        self.notice = f"stopped: {text} reached at step {self.trainer.steps:,}"
         return self.notice
 
     def measure_rate(self) -> float:

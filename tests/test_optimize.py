@@ -279,7 +279,7 @@ def test_race_view_draws_paths_legend_and_bands():
     from textual.geometry import Size
 
     from tui import colors
-    from tui.widgets.race import RACER_STYLES, RaceView, band_levels
+    from tui.widgets.race import RaceView, band_levels
 
     bands = band_levels(np.arange(21), 21)
     assert bands[0] == 20 and bands[-1] < 10  # low values take the blue end
@@ -296,9 +296,55 @@ def test_race_view_draws_paths_legend_and_bands():
             assert "✕" in text and "●" in text
         else:
             assert "X" in text and "A" in text
-    assert len(RACER_STYLES) == len(OPTIMIZERS)
+    assert set(colors.RACERS) == set(OPTIMIZERS)
+    assert len({h for h, _, _ in colors.RACERS.values()}) == len(OPTIMIZERS)  # each racer its own colour...
+    assert len({a for _, a, _ in colors.RACERS.values()}) == len(OPTIMIZERS)  # ...in 16 colours too
+    assert len({le for _, _, le in colors.RACERS.values()}) == len(OPTIMIZERS)  # ...and its own ASCII letter
     w._size = Size(80, 30)  # noqa: SLF001 -- clicks map through the last frame's size
     assert w.map_rows < 30
+
+
+def _glyph_colours(strips, keep) -> dict[str, set]:
+    """Colour of each drawn glyph ``keep`` accepts, as {glyph or 'braille': {colours}} (uncoloured text left out)."""
+    out: dict[str, set] = {}
+    for strip in strips:
+        for seg in strip:
+            color = seg.style.color if seg.style else None
+            for ch in seg.text:
+                if color is not None and keep(ch):
+                    out.setdefault("braille" if 0x2801 <= ord(ch) <= 0x28FF else ch, set()).add(color)
+    return out
+
+
+@pytest.mark.parametrize("mode", ["truecolor", "256", "16"])
+@pytest.mark.parametrize("ascii_mode", [False, True])
+def test_loss_lines_take_the_colour_of_each_racers_path(mode, ascii_mode):
+    """The loss pane's line of a racer has the colour (and, in ASCII, the letter) of its path on the map."""
+    from tui import colors
+    from tui.widgets.race import RaceLossPane, RaceView, legend_entries
+
+    pal = colors.configure(colors.ColorMode(mode), ascii=ascii_mode)
+    run = OptimizeRun(seed=0)
+    run.step(40)
+    assert not any(r.diverged for r in run.racers.values())
+    race, loss = RaceView(), RaceLossPane()
+    race.update_view(run.view("race"), run.status())
+    loss.update_view(run.view("race_loss"), run.status())
+    on_map = race.build(100, 40, pal, race.rich_style)
+    plotted = loss.build(60, 24, pal, loss.rich_style)
+    want = {n: pal.racer_color(n) for n in OPTIMIZERS}
+    assert len(set(want.values())) == len(OPTIMIZERS)  # seven colours, at this depth too
+    if ascii_mode:  # each racer's letter: its trail on the map, its marker in the plot; the same colour
+        letters = {colors.racer_letter(n): want[n] for n in OPTIMIZERS}
+        map_letters = _glyph_colours(on_map, lambda ch: ch in letters)
+        plot_letters = _glyph_colours(plotted, lambda ch: ch in letters)
+        assert map_letters == plot_letters == {k: {c} for k, c in letters.items()}
+    else:  # Braille: the paths (and discs: the racers' places) on the map, the lines in the plot
+        drawn = _glyph_colours(on_map, lambda ch: ch == "●" or 0x2801 <= ord(ch) <= 0x28FF)
+        assert set().union(*drawn.values()) == set(want.values())
+        assert _glyph_colours(plotted, lambda ch: True)["braille"] == set(want.values())
+    legend = {text.split()[0]: style.color for _, _, style, text in legend_entries(run.view("race"), pal)}
+    assert legend == want
 
 
 # -- the app ---------------------------------------------------------------------------------

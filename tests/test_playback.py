@@ -230,6 +230,20 @@ def test_quitting_skips_to_the_next_open(tmp_path, monkeypatch):
     assert not Path("a.svg").exists() and re.search(r"\bstep 2\b", svg_text("b.svg"))
 
 
+def test_step_stops_at_until_set_on_open_or_in_the_palette(tmp_path, monkeypatch):
+    """A tape's Step stops where an until condition is met, with its notice, whichever way until was set."""
+    monkeypatch.chdir(tmp_path)
+    Path("t.tape").write_text(
+        "Open classify --set until=step=37 --set activation=sine,relu\nStep 100\nScreenshot a.svg\n"
+        "Step 10\nScreenshot b.svg\n"  # step=37 is behind it now: Step trains on
+        "Ctrl+P\nType \"until = epoch=3\"\nEnter\nStep 500\nScreenshot c.svg\n")
+    play_headless("t.tape")
+    a, b, c = (svg_text(f"{n}.svg") for n in "abc")
+    assert "stopped: step=37 reached at step 37" in a and re.search(r"\bstep 37\b", a)
+    assert re.search(r"\bstep 47\b", b)
+    assert "stopped: epoch=3 reached at step 75" in c  # 250 points, batch 10: 25 steps an epoch
+
+
 # -- recording ------------------------------------------------------------------------
 
 def read_cast(path: Path):

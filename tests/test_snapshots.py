@@ -117,3 +117,33 @@ def test_regress_hand_after_gradient_descent(snap_compare):
     async def run_before(pilot):
         await pilot.press("right_square_bracket")  # bump 2: where its two steps went
     assert snap_compare(state_app("regress-hand-trained"), terminal_size=SIZE, run_before=run_before)
+
+
+def test_network_labels_each_layers_activation(snap_compare):
+    """One activation per hidden layer (sine, relu, then tanh), at step 0: no training, fixed weights."""
+    app = make_app("classify", {"dataset": "spiral", "layers": [6, 6, 4], "activation": "sine,relu,tanh"}, seed=3)
+    assert snap_compare(app, terminal_size=SIZE)
+
+
+def test_network_labels_activations_in_ascii_at_80x24(snap_compare):
+    app = make_app("classify", {"layers": [4, 4], "activation": "gelu_tanh,leaky_relu"}, ascii=True)
+    assert snap_compare(app, terminal_size=SIZES["small"])
+
+
+def test_until_reached_pauses_with_its_notice(snap_compare):
+    """The perceptron rule on AND, stopped by until=train_acc>=1 at the step it gets the table right.
+
+    This trains here, and the picture still does not depend on the CPU: with the step activation the
+    gradient is (t - y) * x / 4 with x, t, y in {0, 1}, so every sum and product in a step is exact, and
+    the weights come out bit for bit the same under any BLAS kernel (checked under OpenBLAS's Prescott,
+    Haswell and SkylakeX kernels).
+    """
+    from tui.controls import Notice
+
+    async def run_before(pilot):
+        app = pilot.app
+        assert app.advance(1000) == 15
+        await pilot.pause()
+        assert app.query_one(Notice).text == "stopped: train_acc>=1 reached at step 15"
+    app = make_app("gates", {"activation": "step", "until": "train_acc>=1"})
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

@@ -143,3 +143,45 @@ async def test_app_pauses_with_a_notice_when_until_is_reached():
                 break
         assert app.playing and app.scenario.trainer.steps > 30
         await pilot.press("space")
+
+
+def test_step_until_stops_exactly_at_the_evaluation_that_meets_a_condition():
+    """A loss/accuracy condition stops at the evaluation that first meets it, however many steps were asked for."""
+    plain = ClassifyRun({"until": "test_acc>=0.9"}, seed=0)
+    first = None
+    while first is None:  # where it is first met, one evaluation (epoch) at a time
+        plain.step(plain.eval_interval())
+        if plain.stop_reached():
+            first = plain.trainer.steps
+    run = ClassifyRun({"until": "test_acc>=0.9"}, seed=0)
+    done, hit = run.step_until(100_000)
+    assert (done, hit, run.trainer.steps) == (first, "test_acc>=0.9", first)
+    assert run.conditions_met() == {"test_acc>=0.9"}
+    done, hit = run.step_until(30, ignore=run.conditions_met())  # met already: it trains on
+    assert (done, hit) == (30, None)
+
+
+def test_step_until_stops_between_evaluations_and_evaluates_there():
+    run = ClassifyRun({"until": "step=37"}, seed=0)  # 25 steps an epoch
+    assert run.step_until(1000) == (37, "step=37")
+    assert run.trainer.history.last("step") == 37  # the status line's losses are those of step 37
+    assert run.film.at(37).step == 37  # and time travel can go back to the stop
+
+
+def test_step_until_without_conditions_runs_all_steps():
+    run = ClassifyRun(seed=0)
+    assert run.step_until(60) == (60, None) and run.trainer.steps == 60
+
+
+async def test_explicit_steps_stop_at_until_and_say_so():
+    """advance (tape Step, s, tests) stops like playing does: at the condition, with its notice."""
+    from conftest import make_app
+    from tui.controls import Notice
+
+    app = make_app("classify", {"until": "epoch=2"})
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert app.advance(500) == 50
+        await pilot.pause()
+        assert app.query_one(Notice).text == "stopped: epoch=2 reached at step 50"
+        assert not app.playing
+        assert app.advance(10) == 10  # epoch=2 is behind it: it trains on

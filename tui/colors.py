@@ -42,6 +42,18 @@ THIRD_HEAT = "#8fcf8f"  # its region in the heatmap, as light as the other class
 THIRD_GLYPH = "~"  # its region in ramp mode (the others use NEG_RAMP / POS_RAMP)
 OUTLINE_TRAIN = "#ffffff"  # the Playground outlines train points in white...
 OUTLINE_TEST = "#000000"  # ...and test points in black
+# The optimizer race, per racer (engine.optimizers.NAMES order): truecolour, 16-colour ANSI, ASCII letter.
+# Its path and disc on the map, its legend entry and its loss curve all take them from here.
+RACERS = {
+    "sgd": ("#e41a1c", 9, "s"),
+    "momentum": ("#00b300", 10, "m"),
+    "nesterov": ("#a020f0", 13, "n"),
+    "adam": ("#00e5ff", 14, "a"),
+    "rmsprop": ("#ff33cc", 5, "r"),
+    "adagrad": ("#8c510a", 3, "g"),
+    "adadelta": ("#ffd400", 11, "d"),
+}
+UNKNOWN_RACER = ("#ffffff", 15)
 HALO_TRAIN, HALO_TEST = 0.7, 0.75  # how far a point's cell moves from the heatmap towards its outline colour
 
 
@@ -171,9 +183,15 @@ class Palette:
         self.outline_train = c(Color.parse(OUTLINE_TRAIN), 15)
         self.outline_test = c(Color.parse(OUTLINE_TEST), 0)
         self._halos: dict = {}
+        self.racers = {n: c(Color.parse(h), a) for n, (h, a, _) in RACERS.items()}
+        self._unknown_racer = c(Color.parse(UNKNOWN_RACER[0]), UNKNOWN_RACER[1])
         self.ok = Style(color=c(Color.parse("#3fb950"), 10), bold=True)
         self.bad = Style(color=c(Color.parse("#f85149"), 9), bold=True)
         self.text = Style()
+
+    def racer_color(self, name: str) -> Color | None:
+        """A racer's colour in this terminal's depth (None without colour): the map and the loss plot use it."""
+        return self.racers.get(name, self._unknown_racer)
 
     def point_style(self, color: Color | None, background: Color | None) -> Style:
         return Style(color=color, bgcolor=background, bold=True)
@@ -197,6 +215,11 @@ class Palette:
             mixed = Color.from_rgb(*(round(x + (y - x) * t) for x, y in zip(a, b)))
             hit = self._halos[key] = _for_mode(mixed, 0, self.mode)
         return hit
+
+
+def racer_letter(name: str) -> str:
+    """A racer's ASCII letter (its path on the map, its marker in the loss plot; upper case: its position)."""
+    return RACERS[name][2] if name in RACERS else name[:1]
 
 
 def normalize(values: np.ndarray, vrange: tuple[float, float]) -> np.ndarray:

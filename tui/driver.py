@@ -66,11 +66,20 @@ class TrainingDriver:
         finally:
             self.lock.release()
 
-    def advance(self, steps: int) -> int:
-        """Step training explicitly (tests, playback) and redraw."""
+    def advance(self, steps: int, ignore: set[str] | None = None) -> int:
+        """Step training explicitly (tests, playback, ``s``) and redraw.
+
+        Like playing, it stops at an ``until`` condition that was not met when
+        it started (``ignore``: those met when a longer stretch of steps
+        started), and says so; so ``Step 1000`` in a tape shows the stop.
+        """
         with self.ui_lock():
-            done = self.scenario.step(steps)
+            run = self.scenario
+            done, stopped = run.step_until(steps, ignore=run.conditions_met() if ignore is None else ignore)
+            notice = run.stop_notice(stopped) if stopped and not run.diverged else None
         self.refresh_snapshot()
+        if notice:
+            self.say(notice, "warning")
         return done
 
     @work(thread=True, exclusive=True, group="train")
@@ -85,25 +94,21 @@ class TrainingDriver:
     def _train(self, worker) -> None:
         run, chunk = self.scenario, 1
         with self.lock:  # a condition already met when play starts does not stop it again
-            met = set()
-            while (hit := run.stop_reached(ignore=met)) is not None:
-                met.add(hit)
+            met = run.conditions_met()
         stopped = None
         while self.playing and not worker.is_cancelled:
             speed = run.values.get("speed", 0)
             start = time.perf_counter()
             if speed:  # slow motion: `speed` steps per frame, then rest until the next frame
                 with self.lock:
-                    run.step(min(speed, run.steps_to_stop() or speed))
-                    stopped = run.stop_reached(ignore=met)
+                    stopped = run.step_until(speed, ignore=met)[1]
                 frame = FRAME_INTERVAL
             else:  # as fast as it goes; no rest: the UI thread gets the GIL at every switch interval
                 frame = 0.0
                 while time.perf_counter() - start < FAST_FRAME_INTERVAL and self.playing and not run.diverged:
                     t0 = time.perf_counter()
-                    with self.lock:
-                        run.step(min(chunk, run.steps_to_stop() or chunk))  # step=N / epoch=N: stop right there
-                        stopped = run.stop_reached(ignore=met)
+                    with self.lock:  # stops exactly at the step (or evaluation) that meets a condition
+                        stopped = run.step_until(chunk, ignore=met)[1]
                     if stopped:
                         break
                     took = time.perf_counter() - t0

@@ -188,14 +188,15 @@ class Player:
             await pilot.pause()
             return
         # Visibly: chunks that take about as long as drawing them (at least a frame), drawn as they finish.
-        done, chunk = 0, 1
+        # An until condition met on the way ends the Step, as headless; one met before it began does not.
+        done, chunk, met = 0, 1, app.scenario.conditions_met()
         while done < n:
             t0 = time.perf_counter()
-            k = app.advance(min(chunk, n - done))
+            k = app.advance(min(chunk, n - done), ignore=met)
             t1 = time.perf_counter()
             await pilot.pause()
             spent, target = t1 - t0, max(FRAME, time.perf_counter() - t1)
-            if k == 0:  # diverged: nothing more to train
+            if k == 0 or app.scenario.stop_reached(ignore=met):  # diverged, or stopped by a condition
                 break
             done += k
             if spent < target / 2:

@@ -18,7 +18,8 @@ Commands (one a line, ``#`` starts a comment line; arguments may be quoted)::
     Enter Space Tab Escape Backspace Delete Insert Up Down Left Right
     PageUp PageDown Home End Ctrl+P Shift+Tab Alt+x   keys, VHS style: ``Up[@100ms] [N]``
     Press + + w ctrl+p question_mark                  Textual key names or characters
-    Step 200                                          train exactly 200 steps
+    Step 200                                          train exactly 200 steps (an ``until`` condition
+                                                      met on the way stops it there, with its notice)
     Sleep 500ms | Sleep 1.5s | Sleep 2                wall time (skipped when headless)
     Resize 100x30                                     resize the terminal
     Screenshot shots/classify.svg                     an SVG of the screen

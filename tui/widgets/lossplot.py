@@ -365,17 +365,26 @@ class LossPlot(RasterWidget, can_focus=True):
         self._set_cursor(None)
 
     # -- drawing --------------------------------------------------------------------
+    def series_color(self, pal: Palette, i: int) -> Color | None:
+        """The colour of series ``i`` (an index into ``keys``) in this terminal's depth."""
+        return _color(pal, SERIES_COLORS[i % 4], SERIES_ANSI[i % 4])
+
+    def series_marker(self, i: int) -> str:
+        """Series ``i``'s glyph in ASCII mode (Unicode draws Braille lines, solid or dashed)."""
+        return ASCII_MARKERS[i % 4]
+
     def legend(self, shown: Sequence[int]) -> str:
         """Markup naming each plotted series in its colour and line style, e.g. '━ train loss  ╍ test loss'."""
         ascii, pal = colors.use_ascii(), colors.current()
         parts = []
         for i in shown:
-            glyph = ASCII_MARKERS[i % 4] if ascii else LEGEND_GLYPHS[i % 4]
+            glyph = self.series_marker(i) if ascii else LEGEND_GLYPHS[i % 4]
             name = self.keys[i].replace("_", " ")
-            if pal.mode is ColorMode.NONE:
+            color = self.series_color(pal, i)
+            if color is None:
                 parts.append(f"{glyph} {name}")
             else:
-                r, g, b = Color.parse(SERIES_COLORS[i % 4]).get_truecolor()
+                r, g, b = color.get_truecolor()
                 parts.append(f"[rgb({r},{g},{b})]{glyph}[/] {name}")
         return "  ".join(parts)
 
@@ -529,7 +538,7 @@ class LossPlot(RasterWidget, can_focus=True):
 
         # curves
         dim = Style(dim=True)
-        styles = [Style(color=_color(pal, SERIES_COLORS[i % 4], SERIES_ANSI[i % 4])) for i in range(4)]
+        styles = [Style(color=self.series_color(pal, i)) for i in range(len(self.keys))]  # by key index
         layers = []
         for i, x, y in series:
             py = np.clip(yrow(y), -0.49, dots_h - 0.51)  # beyond the range: along the edge
@@ -545,14 +554,14 @@ class LossPlot(RasterWidget, can_focus=True):
         plot = np.zeros((rows, cols), dtype=np.intp)  # cell codes, 0 = empty
         if ascii:
             for i, dx, dy in layers:
-                plot[dy, dx] = canvas.code(ASCII_MARKERS[i % 4], styles[i % 4])
+                plot[dy, dx] = canvas.code(self.series_marker(i), styles[i])
         else:
             bits = np.zeros((len(layers), rows * cols), dtype=np.intp)
             for s, (i, dx, dy) in enumerate(layers):
                 np.bitwise_or.at(bits[s], (dy // 4) * cols + dx // 2, BRAILLE_BITS[dy % 4, dx % 2])
             merged = np.bitwise_or.reduce(bits, axis=0)
             owner = len(layers) - 1 - np.argmax(POPCOUNT[bits[::-1]], axis=0)  # most dots; ties: the later
-            first = np.array([canvas.block(BRAILLE, _braille_styles(styles[i % 4])) for i, _, _ in layers],
+            first = np.array([canvas.block(BRAILLE, _braille_styles(styles[i])) for i, _, _ in layers],
                              dtype=np.intp)
             on = np.flatnonzero(merged)
             plot.reshape(-1)[on] = first[owner[on]] + merged[on]
@@ -620,7 +629,7 @@ class LossPlot(RasterWidget, can_focus=True):
             if i < len(y) and np.isfinite(y[i]) and (y[i] > 0 or not self.ylog):
                 r = int(np.clip(round(float(np.clip(yrow(y[i]), 0, dots_h - 1))) // (1 if ascii else 4), 0, rows - 1))
                 plot[r, col] = canvas.code("@" if ascii else "●",
-                                           Style(color=styles[si % 4].color, bgcolor=None if ascii else color, bold=True))
+                                           Style(color=styles[si].color, bgcolor=None if ascii else color, bold=True))
 
     def _draw_x_axis(self, canvas, row, bottom, left, cols, x0, x1, xname, dots_w, xdot, cur_col, pal) -> None:
         ascii = pal.ascii
@@ -702,7 +711,7 @@ class LossPlot(RasterWidget, can_focus=True):
             for si, v in values:
                 text = numbers.fmt_pct(v, max(0, sig - 2)) if percent else numbers.fmt(v, sig)
                 parts.append(("  " if parts else "", plain))
-                parts.append((ASCII_MARKERS[si % 4] if ascii else LEGEND_GLYPHS[si % 4], styles[si % 4]))
+                parts.append((self.series_marker(si) if ascii else LEGEND_GLYPHS[si % 4], styles[si]))
                 parts.append((f" {series_name(self.keys[si], self.keys)} " if names else " ", plain))
                 parts.append((text, Style(bold=True, color=pal.bad.color) if not np.isfinite(v) else bold))
             if diverged and div:

@@ -73,6 +73,9 @@ class Layout:
         return None
 
 
+# Column headers too narrow for "8 leaky_relu" try these before falling back to the neuron count alone.
+SHORT_ACTIVATIONS = {"leaky_relu": "lrelu", "gelu_tanh": "gelu~", "softplus": "splus", "sigmoid": "sigm",
+                     "linear": "lin"}
 THUMB_SIZES = ((8, 4), (6, 3), (4, 2), (2, 1), (1, 1))  # (columns, rows): square in pixels
 MIN_THUMB_W = 6  # below 6x3 a thumbnail is a swatch: page through the neurons instead
 MIN_GAP = 3
@@ -359,10 +362,14 @@ class NetworkDiagram(RasterWidget, can_focus=True):
         view, x0, rows, first = self.view, lay.xs[j], lay.rows[j], lay.first[j]
         size = view.layer_sizes[j]
         act = view.activations[j - 1] if 0 < j <= len(view.activations) else ""
-        header = f"{size} in" if j == 0 else f"{size} {act}".strip()
-        header = plain(header) if pal.ascii else header
         room = self._header_room(lay)
-        header = header if len(header) <= room else str(size)[:room]  # the count, rather than a cut word
+        if j == 0:
+            tries = [f"{size} in"]
+        else:
+            tries = [f"{size} {act}".strip(), f"{size} {SHORT_ACTIVATIONS.get(act, act)}".strip()]
+        tries = [plain(t) if pal.ascii else t for t in tries]
+        # the first that fits; else the count, rather than a cut word
+        header = next((t for t in tries if len(t) <= room), str(size)[:room])
         canvas.text(x0 + (lay.tw - len(header)) // 2, 0, header, Style(bold=True))
         thumbs = view.thumbnails[j] if j < len(view.thumbnails) else []
         focused = self.has_focus

@@ -19,23 +19,12 @@ from textual.strip import Strip
 
 from scenarios.views import Points, Race
 from tui import numbers
-from tui.colors import Palette
-from tui.widgets.curve import _color, _text, braille_bits
+from tui.colors import Palette, racer_letter
+from tui.widgets.curve import _text, braille_bits
 from tui.widgets.fieldview import CellCanvas, FieldView, placeholder, point_cells
 from tui.widgets.lossplot import LossPlot
 
 BANDS = 12
-# Per racer (engine.optimizers.NAMES order): truecolour, 16-colour ANSI, ASCII letter.
-RACER_STYLES = {
-    "sgd": ("#e41a1c", 9, "s"),
-    "momentum": ("#00b300", 10, "m"),
-    "nesterov": ("#a020f0", 13, "n"),
-    "adam": ("#00e5ff", 14, "a"),
-    "rmsprop": ("#ff33cc", 5, "r"),
-    "adagrad": ("#8c510a", 3, "g"),
-    "adadelta": ("#ffd400", 11, "d"),
-}
-
 
 ASCII_MATH = {"²": "^2", "ⁱ": "^i", "½·": "0.5*", "·": "*", "Σ": "sum", "ᵢ": "_i"}
 
@@ -82,9 +71,8 @@ def legend_entries(race: Race, pal: Palette) -> list[tuple[str, str, Style, str]
     """(key, marker, marker style, text) per racer."""
     out = []
     for r in race.racers:
-        hexrgb, ansi, letter = RACER_STYLES.get(r.name, ("#ffffff", 15, r.name[:1]))
-        style = Style(color=_color(pal, hexrgb, ansi), bold=True)
-        mark = ("X" if r.diverged else letter.upper()) if pal.ascii else ("✕" if r.diverged else "●")
+        style = Style(color=pal.racer_color(r.name), bold=True)
+        mark = ("X" if r.diverged else racer_letter(r.name).upper()) if pal.ascii else ("✕" if r.diverged else "●")
         loss = "diverged" if r.diverged else numbers.fmt(r.loss, 3)
         out.append((r.key, mark, style, f"{r.name} {loss} @{r.steps}"))
     return out
@@ -174,19 +162,17 @@ class RaceView(FieldView):
         self._mark(canvas, levels, rows_px, pal, np.array(race.minima, np.float64).reshape(-1, 2),
                    self.ASCII_MINIMUM if a else self.MINIMUM, light, True)
         for r in race.racers:  # paths first, then every racer's position on top
-            hexrgb, ansi, letter = RACER_STYLES.get(r.name, ("#ffffff", 15, r.name[:1]))
             if pal.ramp:  # one glyph a cell: the racer's letter
                 past = densify(r.path, self.field.extent, width, rows_px)[:-1]
-                self._mark(canvas, levels, rows_px, pal, past, letter, _color(pal, hexrgb, ansi), False)
+                self._mark(canvas, levels, rows_px, pal, past, racer_letter(r.name), pal.racer_color(r.name), False)
             else:
-                self._trail(canvas, levels, pal, r.path, _color(pal, hexrgb, ansi))
+                self._trail(canvas, levels, pal, r.path, pal.racer_color(r.name))
         self._mark(canvas, levels, rows_px, pal, np.array([race.start], np.float64),
                    self.ASCII_START if a else self.START, dark, True)
         for r in race.racers:
-            hexrgb, ansi, letter = RACER_STYLES.get(r.name, ("#ffffff", 15, r.name[:1]))
             if len(r.path):
-                mark = ("X" if r.diverged else letter.upper()) if a else ("✕" if r.diverged else "●")
-                self._mark(canvas, levels, rows_px, pal, r.path[-1:], mark, _color(pal, hexrgb, ansi), True)
+                mark = ("X" if r.diverged else racer_letter(r.name).upper()) if a else ("✕" if r.diverged else "●")
+                self._mark(canvas, levels, rows_px, pal, r.path[-1:], mark, pal.racer_color(r.name), True)
         text = Style(bold=True)
         title = self.title
         if title:
@@ -251,13 +237,22 @@ class RaceView(FieldView):
 
 
 class RaceLossPane(LossPlot):
-    """Each racer's loss by race step, on a log axis from the start (losses fall by many decades)."""
+    """Each racer's loss by race step, on a log axis from the start (losses fall by many decades).
+
+    Each line takes its racer's colour and ASCII letter (tui/colors.py), as its path on the map does.
+    """
 
     live_interval = 0.5
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.ylog = True
+
+    def series_color(self, pal: Palette, i: int):
+        return pal.racer_color(self.keys[i])
+
+    def series_marker(self, i: int) -> str:
+        return racer_letter(self.keys[i])
 
     def update_view(self, view, status) -> None:
         if view is not None:
