@@ -136,6 +136,25 @@ def test_kitty_image_chunks_decode_to_the_pixels():
     assert np.array_equal(decode_png(data), rgb)
 
 
+def test_kitty_picture_goes_under_text_only_when_text_is_over_it():
+    """z < 0 (under text) only where markers or labels sit in the box; else above, where every kitty draws alike."""
+    from tui.widgets.pixels import PixelImage
+
+    def z_of(seq: str) -> int:
+        head = re.match(r"\x1b_G([^;]*);", seq).group(1)
+        return int(dict(kv.split("=") for kv in head.split(","))["z"])
+
+    index, palette = random_image(6, 8, 5, seed=2)
+    picture = PixelImage()
+    picture.set((0, 0, 4, 3), index, palette)
+    alone = picture.payload("kitty")
+    assert z_of(alone) == termimage.KITTY_Z_ALONE > 0
+    picture.overlay = [(1, 1, None)]  # a marker drawn in the box
+    assert z_of(picture.payload("kitty")) == termimage.KITTY_Z < 0
+    picture.overlay = []
+    assert picture.payload("kitty") == alone
+
+
 def test_kitty_delete():
     assert termimage.kitty_delete(99) == "\x1b_Ga=d,d=I,i=99,q=2\x1b\\"
     assert termimage.kitty_delete(99, keep_data=True) == "\x1b_Ga=d,d=i,i=99,q=2\x1b\\"

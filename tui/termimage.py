@@ -16,7 +16,8 @@ import numpy as np
 __all__ = ["CHUNK", "kitty_delete", "kitty_image", "png", "sixel_image"]
 
 CHUNK = 4096  # base64 characters per kitty escape, the protocol's limit
-KITTY_Z = -1  # under text: glyphs drawn in those cells (points, titles) stay readable over the image
+KITTY_Z = -1  # under text: glyphs drawn in those cells (markers, labels) stay readable over the image
+KITTY_Z_ALONE = 1  # above text, for a picture with no text over it (see kitty_image)
 
 
 def _png_chunk(kind: bytes, data: bytes) -> bytes:
@@ -36,15 +37,19 @@ def png(rgb: np.ndarray) -> bytes:
             + _png_chunk(b"IDAT", zlib.compress(scan.tobytes(), 6)) + _png_chunk(b"IEND", b""))
 
 
-def kitty_image(rgb: np.ndarray, cols: int, rows: int, image_id: int, placement: int = 1) -> str:
+def kitty_image(rgb: np.ndarray, cols: int, rows: int, image_id: int, placement: int = 1, z: int = KITTY_Z) -> str:
     """Transmit ``rgb`` as image ``image_id`` and place it at the cursor, scaled to cols x rows cells.
 
     The cursor does not move (C=1) and the terminal sends no reply (q=2), so
     nothing lands in the app's input. Re-sending the same id and placement
-    replaces the old picture instead of stacking another.
+    replaces the old picture instead of stacking another. ``z`` < 0 puts it under
+    the text (between the cells' backgrounds and their glyphs); a picture with no
+    text over it goes above (``KITTY_Z_ALONE``), the layer every kitty draws the
+    same (kitty 0.26 on a software renderer tints every cell's background while a
+    picture under text is up).
     """
     data = base64.standard_b64encode(png(rgb)).decode("ascii")
-    head = f"a=T,f=100,i={image_id},p={placement},c={cols},r={rows},C=1,z={KITTY_Z},q=2"
+    head = f"a=T,f=100,i={image_id},p={placement},c={cols},r={rows},C=1,z={z},q=2"
     parts = [data[k:k + CHUNK] for k in range(0, len(data), CHUNK)] or [""]
     out = []
     for k, part in enumerate(parts):

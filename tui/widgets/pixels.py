@@ -91,7 +91,7 @@ class PixelImage:
     palette: np.ndarray | None = None  # (n, 3) uint8
     overlay: list = field(default_factory=list)  # (x, y, Strip) text cells inside the box, for sixel
     version: int = 0
-    _encoded: tuple | None = None  # (version, mode, payload)
+    _encoded: tuple | None = None  # (version, mode, payload, kitty z)
     last_bytes: int = 0  # size of the last encoded picture: the app spaces pictures by it
     placed: bool = False  # kitty: an image of ours is on the terminal
 
@@ -105,12 +105,13 @@ class PixelImage:
         return not same
 
     def payload(self, mode: str) -> str:
-        if self._encoded is None or self._encoded[:2] != (self.version, mode):
+        z = termimage.KITTY_Z if self.overlay else termimage.KITTY_Z_ALONE  # text over it needs it under text
+        if self._encoded is None or self._encoded[:2] != (self.version, mode) or self._encoded[3] != z:
             if mode == "kitty":
-                data = termimage.kitty_image(self.palette[self.index], self.box[2], self.box[3], self.image_id)
+                data = termimage.kitty_image(self.palette[self.index], self.box[2], self.box[3], self.image_id, z=z)
             else:
                 data = termimage.sixel_image(self.index, self.palette)
-            self._encoded = (self.version, mode, data)
+            self._encoded = (self.version, mode, data, z)
             self.last_bytes = len(data)
         return self._encoded[2]
 
