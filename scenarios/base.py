@@ -95,6 +95,10 @@ class Run:
         """The values a key may cycle a string setting through now (None: all of them)."""
         return None
 
+    def idle_settings(self) -> frozenset[str]:
+        """Settings the other values make moot now (a mode that ignores them): the panel shows them dim."""
+        return frozenset()
+
     def data_note(self) -> str:
         """A standing remark about the data, shown under the panes."""
         return ""

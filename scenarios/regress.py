@@ -173,6 +173,14 @@ class RegressRun(LayerEdits, Run):
     def line(self) -> bool:
         return self.values["mode"] == "line"
 
+    def idle_settings(self) -> frozenset[str]:
+        """Line mode is one Dense(1, 1); hand mode one layer of sigmoid pairs; only hand mode reads the bumps."""
+        if self.line:
+            return frozenset({"layers", "activation", "show_neurons", "neuron_layer", "bumps", "steepness"})
+        if self.hand:
+            return frozenset({"layers", "activation", "show_neurons", "neuron_layer"})
+        return frozenset({"bumps", "steepness"})
+
     @property
     def hand(self) -> bool:
         return self.values["mode"] == "hand"

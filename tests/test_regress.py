@@ -512,3 +512,31 @@ def test_hand_keys_in_bursts_at_any_size_and_in_ascii(tmp_path, monkeypatch):
             assert app.is_running and 1 <= len(app.scenario.values["bumps"]) <= MAX_BUMPS
     asyncio.run(go())
     assert not (tmp_path / "errors.log").exists()
+
+
+@pytest.mark.parametrize("mode, moot", [
+    ("curve", {"bumps", "steepness"}),
+    ("line", {"layers", "activation", "show_neurons", "neuron_layer", "bumps", "steepness"}),
+    ("hand", {"layers", "activation", "show_neurons", "neuron_layer"}),
+])
+def test_each_mode_names_the_settings_it_ignores(mode, moot):
+    run = RegressRun({"mode": mode}, seed=0)
+    assert run.idle_settings() == moot
+    assert moot <= set(run.values)  # real setting names, not typos
+
+
+async def test_the_panel_draws_ignored_settings_dim():
+    from conftest import make_app
+    from tui.controls import ControlsPane
+
+    app = make_app("regress", {"mode": "hand"})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.refresh_snapshot()
+        await pilot.pause()
+        text = app.query_one(ControlsPane).render()
+        styles = {}
+        for span in text.spans:
+            styles.setdefault(str(text)[span.start:span.end].strip(), set()).add(str(span.style))
+        assert "dim" in styles["layers"] and "dim" in styles["activation"]
+        assert "dim" not in styles["bumps"] and "dim" not in styles["steepness"]

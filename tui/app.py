@@ -306,7 +306,7 @@ class NNPlayApp(TrainingDriver, FileActions, DownloadActions, App):
                     w.update_view(snap.views[w.pane_name], snap.status)
                 except Exception as exc:  # a pane must never take the app down
                     self.report_error(exc, f"pane {w.pane_name}")
-            self.query_one(ControlsPane).show(self.scenario.values)
+            self.query_one(ControlsPane).show(self.scenario.values, self.scenario.idle_settings())
             self.query_one(StatusLine).show(snap.status, self.playing)
             st = snap.status
             said = st.message or st.data_note

@@ -22,7 +22,7 @@ def elide(text: str, width: int) -> str:
 
 
 class ControlsPane(Static):
-    """Every setting on one line: key, name, value; yellow names rebuild the network.
+    """Every setting on one line: key, name, value; yellow names rebuild the network, dim rows are moot now.
 
     Lines never wrap: a narrow column elides the value (the help screen and the
     palette show it whole).
@@ -32,10 +32,13 @@ class ControlsPane(Static):
         super().__init__(**kw)
         self.schema = schema
         self._values: dict | None = None
+        self._idle: frozenset = frozenset()
         self._shown: tuple | None = None
 
-    def show(self, values: dict) -> None:
+    def show(self, values: dict, idle: frozenset = frozenset()) -> None:
+        """``idle``: names the run's other values make moot (Run.idle_settings), drawn dim."""
         self._values = dict(values)
+        self._idle = frozenset(idle)
         self._render_lines()
 
     def on_resize(self, event) -> None:
@@ -45,7 +48,7 @@ class ControlsPane(Static):
         if self._values is None:
             return
         width = max(8, self.content_region.width or self.size.width or 28)
-        key = (tuple(self._values.items()), width)
+        key = (tuple(self._values.items()), self._idle, width)
         if key == self._shown:
             return  # unchanged: repainting 30 lines every frame would cost a slow link dearly
         self._shown = key
@@ -54,10 +57,11 @@ class ControlsPane(Static):
         t = Text(no_wrap=True, overflow="ellipsis")
         for i, s in enumerate(self.schema.settings):
             keys = "/".join(display(k) for k in s.keys)
-            t.append(f"{keys:>3} ", style="bold cyan")
-            t.append(f"{elide(s.name, name_w):<{name_w}} ", style="" if s.live else "yellow")
+            idle = s.name in self._idle
+            t.append(f"{keys:>3} ", style="dim cyan" if idle else "bold cyan")
+            t.append(f"{elide(s.name, name_w):<{name_w}} ", style="dim" if idle else "" if s.live else "yellow")
             value = s.format(self._values[s.name]) or "–"
-            t.append(elide(value, max(1, width - 4 - name_w - 1)), style="bold")
+            t.append(elide(value, max(1, width - 4 - name_w - 1)), style="dim" if idle else "bold")
             if i < len(self.schema.settings) - 1:
                 t.append("\n")
         self.update(t)
