@@ -95,6 +95,10 @@ class Run:
         """The values a key may cycle a string setting through now (None: all of them)."""
         return None
 
+    def hands_on(self) -> bool:
+        """True while the learner is setting the weights by hand: the app does not train until asked."""
+        return False
+
     def idle_settings(self) -> frozenset[str]:
         """Settings the other values make moot now (a mode that ignores them): the panel shows them dim."""
         return frozenset()

@@ -173,6 +173,10 @@ class RegressRun(LayerEdits, Run):
     def line(self) -> bool:
         return self.values["mode"] == "line"
 
+    def hands_on(self) -> bool:
+        """Hand mode at step 0: the bumps are the learner's (a bump edit after training comes back here)."""
+        return self.hand and self.trainer.steps == 0
+
     def idle_settings(self) -> frozenset[str]:
         """Line mode is one Dense(1, 1); hand mode one layer of sigmoid pairs; only hand mode reads the bumps."""
         if self.line:

@@ -540,3 +540,32 @@ async def test_the_panel_draws_ignored_settings_dim():
             styles.setdefault(str(text)[span.start:span.end].strip(), set()).add(str(span.style))
         assert "dim" in styles["layers"] and "dim" in styles["activation"]
         assert "dim" not in styles["bumps"] and "dim" not in styles["steepness"]
+
+
+async def test_hand_mode_opens_paused_and_a_bump_edit_pauses_training():
+    """The bumps are the learner's: the app neither starts training on them nor trains a new placement away."""
+    import scenarios
+    from tui.app import NNPlayApp
+
+    app = NNPlayApp(scenarios.get("regress"), {"mode": "hand"}, 0, autoplay=True, threaded=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert not app.playing and app.scenario.trainer.steps == 0
+        await pilot.press("space")
+        assert app.playing
+        app.advance(50)
+        await pilot.press("right")  # the selected bump moves: back to the learner's bumps, paused
+        await pilot.pause()
+        assert not app.playing and app.scenario.trainer.steps == 0
+        await pilot.press("space")
+        assert app.playing
+
+
+async def test_other_modes_still_start_training():
+    import scenarios
+    from tui.app import NNPlayApp
+
+    app = NNPlayApp(scenarios.get("regress"), {"mode": "curve"}, 0, autoplay=True, threaded=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert app.playing

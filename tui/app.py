@@ -180,7 +180,7 @@ class NNPlayApp(TrainingDriver, FileActions, DownloadActions, App):
         if self._graphics_asked != "cells":
             g = self.graphics_choice
             self.say(f"graphics: {g.mode} ({g.reason}" + (f", cell {g.cell[0]}x{g.cell[1]} px)" if g.images else ")"))
-        if self.autoplay:
+        if self.autoplay and not self.scenario.hands_on():  # hand mode opens on the learner's bumps
             self.action_toggle_play()
 
     # -- --graphics kitty: pictures stay on the terminal until deleted --------
@@ -347,6 +347,8 @@ class NNPlayApp(TrainingDriver, FileActions, DownloadActions, App):
         except Exception as exc:
             self.report_error(exc, "key")
             return
+        if self.playing and self.scenario.hands_on():  # a bump placed by hand is not trained away at once
+            self.playing = False
         self.refresh_snapshot()
         if msg:
             self.say(msg)
