@@ -202,7 +202,7 @@ class NNPlayApp(TrainingDriver, FileActions, DownloadActions, App):
         choice = self.graphics_choice
         if not choice.images:
             return super().export_screenshot(*args, **kwargs)
-        widgets = [w for w in self.screen.query(RasterWidget) if w._pixels is not None]
+        widgets = [w for w in self.screen.query(RasterWidget) if w.pictures]
         try:
             self.graphics_choice = gfx.configure(gfx.Choice("cells", "screenshot"))
             for w in widgets:
@@ -270,9 +270,11 @@ class NNPlayApp(TrainingDriver, FileActions, DownloadActions, App):
 
     def _live_interval(self, w) -> float:
         interval = getattr(w, "live_interval", DEFAULT_LIVE_INTERVAL)
-        px = getattr(w, "_pixels", None) if self.graphics_choice.images else None
-        if px is not None:  # an image costs more bytes than cells: space them by their size
-            interval = max(interval, gfx.MIN_INTERVAL, px.last_bytes / gfx.IMAGE_BYTES_PER_S)
+        if self.graphics_choice.images:  # an image costs more bytes than cells: space them by their size
+            rasters = [w] if isinstance(w, RasterWidget) else list(w.query(RasterWidget))
+            if any(r.pictures for r in rasters):
+                sent = sum(r.image_bytes for r in rasters)
+                interval = max(interval, gfx.MIN_INTERVAL, sent / gfx.IMAGE_BYTES_PER_S)
         return interval
 
     # -- drawing --------------------------------------------------------------
