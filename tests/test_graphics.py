@@ -524,3 +524,21 @@ async def test_mnist_svg_screenshot_shows_the_cells():
             await pilot.pause()
             svgs.append(app.export_screenshot(title="t"))
     assert "\x1b" not in svgs[1] and svgs[0] == svgs[1]
+
+
+def test_tiled_picture_places_tiles_by_cell_and_cuts_them_as_cells_do():
+    from rich.color import Color
+
+    from tui import colors
+    from tui.widgets.pixels import TiledPicture, pixel_palette, scale_rgb
+
+    graphics.configure(graphics.Choice("sixel", "test", (4, 8)))
+    pic = TiledPicture((0, 0, 5, 1), Color.from_rgb(1, 2, 3))  # 5x1 cells: 20x8 pixels
+    values = np.linspace(0, 1, 16 * 12).reshape(16, 12)  # 3x2 cells' worth of pixels: the lower half is cut
+    gray = pixel_palette().gray
+    pic.tile(1, 0, 3, 2, values, (0.0, 1.0), gray)
+    assert pic.index.shape == (8, 20)
+    rgb = pic.palette[pic.index]
+    want = scale_rgb(gray)[colors.quantize(values[:8], (0.0, 1.0), gray.levels)]
+    assert np.array_equal(rgb[:, 4:16], want)  # its top half, pixel for pixel, from the second cell on
+    assert (rgb[:, :4] == (1, 2, 3)).all() and (rgb[:, 16:] == (1, 2, 3)).all()  # the background around it

@@ -124,11 +124,9 @@ class TiledPicture:
         return off
 
     def rect(self, x: int, y: int, cols: int, rows: int) -> tuple[int, int, int, int]:
-        """(x0, y0, x1, y1) pixels of a cell rectangle, clipped to the picture."""
-        h, w = self.index.shape
+        """(x0, y0, x1, y1) pixels of a cell rectangle (it may reach past the picture)."""
         sx, sy = self.px
-        return (min(w, round(x * sx)), min(h, round(y * sy)),
-                min(w, round((x + cols) * sx)), min(h, round((y + rows) * sy)))
+        return round(x * sx), round(y * sy), round((x + cols) * sx), round((y + rows) * sy)
 
     def tile(self, x: int, y: int, cols: int, rows: int, values: np.ndarray, vrange, scale,
              smooth: bool = False, gap: int = 0) -> None:
@@ -142,10 +140,13 @@ class TiledPicture:
 
         x0, y0, x1, y1 = self.rect(x, y, cols, rows)
         y1 = max(y0, y1 - gap)
-        if x1 <= x0 or y1 <= y0:
+        h, w = self.index.shape
+        if x1 <= x0 or y1 <= y0 or x0 >= w or y0 >= h:
             return
-        grid = (upsample if smooth else resample)(values, y1 - y0, x1 - x0)
-        self.index[y0:y1, x0:x1] = self._offset(scale) + colors.quantize(grid, vrange, scale.levels)
+        grid = (upsample if smooth else resample)(values, y1 - y0, x1 - x0)  # whole, then cut as the cells are
+        grid = grid[: h - y0, : w - x0]
+        self.index[y0:y0 + grid.shape[0], x0:x0 + grid.shape[1]] = self._offset(scale) + colors.quantize(
+            grid, vrange, scale.levels)
 
     def fill(self, x: int, y: int, cols: int, rows: int, colour) -> None:
         """One flat colour (a Rich Color) over a cell rectangle."""
