@@ -542,3 +542,32 @@ def test_tiled_picture_places_tiles_by_cell_and_cuts_them_as_cells_do():
     want = scale_rgb(gray)[colors.quantize(values[:8], (0.0, 1.0), gray.levels)]
     assert np.array_equal(rgb[:, 4:16], want)  # its top half, pixel for pixel, from the second cell on
     assert (rgb[:, :4] == (1, 2, 3)).all() and (rgb[:, 16:] == (1, 2, 3)).all()  # the background around it
+
+
+async def test_kitty_filters_are_deleted_when_their_tab_is_left():
+    """The grid sits inside its pane inside the tab: leaving the tab takes its picture down, coming back shows it."""
+    from textual.widgets import TabbedContent
+
+    app = state_app("mnist-cnn", graphics=graphics.Choice("kitty", "test", (10, 20)))
+    written: list[str] = []
+    async with app.run_test(size=(200, 60)) as pilot:
+        await pilot.pause()
+        tabs = app.query_one(TabbedContent)
+        tabs.active = "tab-filters"
+        await pilot.pause()
+        app.refresh_snapshot()
+        await pilot.pause()
+        grid = app.query_one("#pane-filters").query_one("ImageGrid")
+        picture_rows(grid)  # sent
+        assert grid.pictures and all(p.placed for p in grid.pictures)
+        real = app._driver.write
+        app._driver.write = lambda data: (written.append(data), real(data))[1]
+        tabs.active = "tab-activations"
+        await pilot.pause()
+        assert all(termimage.kitty_delete(p.image_id) in "".join(written) for p in grid.pictures)
+        assert not any(p.placed for p in grid.pictures)
+        tabs.active = "tab-filters"
+        await pilot.pause()
+        app.refresh_snapshot()
+        await pilot.pause()
+        assert all(p.placed for p in grid.pictures)  # drawn again: its box's last row carried it
