@@ -571,3 +571,33 @@ async def test_kitty_filters_are_deleted_when_their_tab_is_left():
         app.refresh_snapshot()
         await pilot.pause()
         assert all(p.placed for p in grid.pictures)  # drawn again: its box's last row carried it
+
+
+@pytest.mark.parametrize("mode", ["kitty", "sixel"])
+async def test_the_drawing_is_a_picture_each_stroke_resends(mode):
+    from tui.widgets.canvas import SIDE, DrawCanvas
+    from tui.widgets.pixels import pixel_palette
+
+    app = state_app("mnist-mlp", graphics=graphics.Choice(mode, "test", (10, 20)))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        cv = app.query_one(DrawCanvas)
+        picture_rows(cv)
+        (p,) = cv.pictures
+        before = p.version
+        cv.stroke((14.0, 4.0), (14.0, 24.0))
+        await pilot.pause()
+        assert p.version == before + 1
+        rgb = (kitty_pixels if mode == "kitty" else sixel_pixels)(picture_rows(cv)[p.image_id])
+        h, w, _ = rgb.shape
+        assert h >= SIDE and w >= SIDE
+        gray = rgb.mean(axis=2) / 255
+        back = gray[((np.arange(SIDE) + 0.5) * h / SIDE).astype(int)][:, ((np.arange(SIDE) + 0.5) * w / SIDE).astype(int)]
+        assert np.abs(back - cv.image).max() < 0.05 and cv.image[14, 10] > 0.9  # the picture is the drawing
+        cv.focus()
+        await pilot.pause()
+        rgb = (kitty_pixels if mode == "kitty" else sixel_pixels)(picture_rows(cv)[p.image_id])
+        r, c = (int(v) for v in cv.cursor)
+        centre = rgb[int((r + 0.5) * h / SIDE), int((c + 0.5) * w / SIDE)].astype(int)
+        hot = np.array(pixel_palette().diverging.colors[0].get_truecolor()[:3])
+        assert np.abs(centre - hot).max() <= 3  # the cursor's drawing pixel is marked

@@ -288,7 +288,6 @@ class RasterWidget(Widget):
         if gone:  # fewer pictures than last frame: take the others down
             self._pending_delete = "".join(p.delete() for p in gone)
             del self.pictures[len(requests):]
-        canvas = requests[0][0]
         for k, (canvas, heat, box, index, palette) in enumerate(requests):
             if k == len(self.pictures):
                 self.pictures.append(pixels.PixelImage())

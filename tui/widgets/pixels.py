@@ -1,4 +1,4 @@
-"""A heatmap drawn as a real image (kitty or sixel) inside a RasterWidget's cells.
+"""Pictures drawn as real images (kitty or sixel) inside a RasterWidget's cells: heatmaps, and tiles of small images.
 
 The widget still builds its cell canvas (so the legend, titles and markers
 stay text); the heat cells of the image's box become blanks, and the last row
@@ -123,7 +123,7 @@ class TiledPicture:
             self._size += len(rgb)
         return off
 
-    def rect(self, x: int, y: int, cols: int, rows: int) -> tuple[int, int, int, int]:
+    def rect(self, x: float, y: float, cols: float, rows: float) -> tuple[int, int, int, int]:
         """(x0, y0, x1, y1) pixels of a cell rectangle (it may reach past the picture)."""
         sx, sy = self.px
         return round(x * sx), round(y * sy), round((x + cols) * sx), round((y + rows) * sy)
@@ -148,8 +148,8 @@ class TiledPicture:
         self.index[y0:y0 + grid.shape[0], x0:x0 + grid.shape[1]] = self._offset(scale) + colors.quantize(
             grid, vrange, scale.levels)
 
-    def fill(self, x: int, y: int, cols: int, rows: int, colour) -> None:
-        """One flat colour (a Rich Color) over a cell rectangle."""
+    def fill(self, x: float, y: float, cols: float, rows: float, colour) -> None:
+        """One flat colour (a Rich Color) over a rectangle of cells (fractions of a cell too)."""
         x0, y0, x1, y1 = self.rect(x, y, cols, rows)
         self._colours.append(colors_rgb([colour]))
         self.index[y0:y1, x0:x1] = self._size
