@@ -37,7 +37,7 @@ def make_app(scenario="classify", values=None, seed=0, **kw):
 STATES = REPO / "screenshots" / "states"
 
 
-def state_app(name, ascii=False):
+def state_app(name, ascii=False, **kw):
     """An app reopened from a committed state (tools/make_states.py): the same picture on every CPU."""
     import scenarios
     from scenarios.preset import load_preset, open_run
@@ -45,4 +45,4 @@ def state_app(name, ascii=False):
 
     preset = load_preset(STATES / f"{name}.toml", scenarios.schemas())
     run = open_run(scenarios.get(preset.scenario), preset)
-    return NNPlayApp(run=run, ascii=ascii, autoplay=False, threaded=False)
+    return NNPlayApp(run=run, ascii=ascii, autoplay=False, threaded=False, **kw)

@@ -18,7 +18,7 @@ import pytest
 
 from tui import graphics, termimage
 
-from conftest import REPO, make_app
+from conftest import REPO, make_app, state_app
 
 
 @pytest.fixture(autouse=True)
@@ -289,12 +289,12 @@ async def test_field_is_an_image_in_the_box(mode, marker):
         r = field.content_region
         seq = lines[y0 + rows - 1]
         titled = bool(field.title)  # the title keeps its own row above the picture
-        assert titled and field._pixels.box == (x0, y0 + 1, cols, rows - 1)
+        assert titled and field.pictures[0].box == (x0, y0 + 1, cols, rows - 1)
         assert f"\x1b[{r.y + y0 + 1 + titled};{r.x + x0 + 1}H" in seq
         assert seq.count("\x1b7") == 1 and seq.endswith("\x1b8")
         if mode == "kitty":  # the old placement goes first: kitty keeps placements through resizes
-            assert seq.index(termimage.kitty_delete(field._pixels.image_id, keep_data=True)) < seq.index(marker)
-        ih, iw = field._pixels.index.shape
+            assert seq.index(termimage.kitty_delete(field.pictures[0].image_id, keep_data=True)) < seq.index(marker)
+        ih, iw = field.pictures[0].index.shape
         if mode == "sixel":  # sixels are not scaled: one per terminal pixel
             assert (ih, iw) == ((rows - 1) * 16, cols * 8)
         else:  # kitty scales the picture to c x r cells: no more than MAX_KITTY_SIDE, same shape
@@ -303,14 +303,14 @@ async def test_field_is_an_image_in_the_box(mode, marker):
         # the heat cells under it are blanks (points and half blocks are in the picture)
         assert all(set(t[x0:x0 + cols]) <= {" "} for t in lines[y0 + 1:y0 + rows - 1])
         assert field.render_line(y0 + rows - 1).cell_length == field.size.width  # zero-width: layout unchanged
-        before = field._pixels.version
+        before = field.pictures[0].version
         app.scenario.step(200)
         app.refresh_snapshot()
         await pilot.pause()
-        assert field._pixels.version == before + 1  # a new picture after training...
+        assert field.pictures[0].version == before + 1  # a new picture after training...
         app.refresh_snapshot()
         await pilot.pause()
-        assert field._pixels.version == before + 1  # ...and none when nothing changed
+        assert field.pictures[0].version == before + 1  # ...and none when nothing changed
 
 
 async def test_cells_is_the_default_and_sends_no_image():
@@ -320,7 +320,7 @@ async def test_cells_is_the_default_and_sends_no_image():
         field = app.query_one("#pane-field")
         text = "".join(_line_text(field.render_line(y)) for y in range(field.size.height))
         assert "\x1b" not in text and "▀" in text
-        assert field._pixels is None and graphics.current().mode == "cells"
+        assert not field.pictures and graphics.current().mode == "cells"
 
 
 async def test_kitty_picture_is_deleted_under_another_screen():
@@ -334,7 +334,7 @@ async def test_kitty_picture_is_deleted_under_another_screen():
         app._driver.write = lambda data: (written.append(data), real(data))[1]
         await pilot.press("question_mark")
         await pilot.pause()
-        assert termimage.kitty_delete(field._pixels.image_id) in "".join(written)
+        assert termimage.kitty_delete(field.pictures[0].image_id) in "".join(written)
 
 
 def test_the_option_offers_the_modes_graphics_knows():
@@ -360,3 +360,245 @@ async def test_svg_screenshot_shows_the_cells(mode):
                 assert graphics.current().mode == mode
                 assert not field._pending_delete  # the picture was never taken down for the export
     assert "\x1b" not in svgs[1] and svgs[0] == svgs[1]
+
+
+# -- thumbnails, digits and filters as pictures ---------------------------------------------------------------
+def kitty_pixels(seq: str) -> np.ndarray:
+    """The RGB pixels of the first kitty transmission in ``seq`` (its chunks joined and decoded)."""
+    start = seq.index("\x1b_Ga=T")
+    parts = []
+    for head, data in re.findall(r"\x1b_G([^;]*);([^\x1b]*)\x1b\\", seq[start:]):
+        parts.append(data)
+        if "m=0" in head.split(","):
+            break
+    return decode_png(base64.standard_b64decode("".join(parts)))
+
+
+def sixel_pixels(seq: str) -> np.ndarray:
+    """The RGB pixels (0-255, from the registers' percentages) of the first sixel in ``seq``."""
+    start = seq.index("\x1bP0;1;0q")
+    img, regs = decode_sixel(seq[start:seq.index("\x1b\\", start) + 2])
+    lut = np.zeros((max(regs) + 1, 3))
+    for r, rgb in regs.items():
+        lut[r] = np.array(rgb) * 255 / 100
+    assert (img >= 0).all()
+    return lut[img]
+
+
+def picture_rows(widget) -> dict:
+    """{picture: the text of the row that carries it}, checking each picture rides on its box's last row only."""
+    out = {}
+    lines = [_line_text(widget.render_line(y)) for y in range(widget.size.height)]
+    for p in widget.pictures[: widget._image_shown]:
+        x, y, cols, rows = p.box
+        r = widget.content_region
+        carrying = [k for k, t in enumerate(lines) if f"\x1b[{r.y + y + 1};{r.x + x + 1}H" in t]
+        assert carrying == [y + rows - 1]
+        line = lines[y + rows - 1]
+        at = line.index(f"\x1b[{r.y + y + 1};{r.x + x + 1}H")
+        out[p.image_id] = line[at:line.index("\x1b8", at)]  # this picture's escape (a row may carry several)
+        for row in lines[y:y + rows - 1]:  # the cells under the picture are blanks: no half blocks, no text
+            assert set(row[x:x + cols]) <= {" "}
+    return out
+
+
+@pytest.mark.parametrize("mode", ["kitty", "sixel"])
+async def test_network_thumbnails_are_one_picture_per_layer(mode):
+    from tui.widgets.fieldview import resample
+
+    app = make_app("classify", graphics=graphics.Choice(mode, "test", (8, 16)))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        net = app.query_one("#pane-network")
+        lay, view = net.diagram_layout, net.view
+        assert net._image_shown == len(net.pictures) == len(view.layer_sizes)
+        sent = picture_rows(net)
+        checked = 0
+        for j, p in enumerate(net.pictures):
+            assert p.box[0] == lay.xs[j] and p.box[2] == lay.tw and not p.overlay  # no text in it: kitty z=1
+            seq = sent[p.image_id]
+            rgb = kitty_pixels(seq) if mode == "kitty" else sixel_pixels(seq)
+            assert np.abs(rgb.astype(int) - p.palette[p.index]).max() <= 2  # what went out is the picture (sixel: % rounding)
+            h, w, _ = rgb.shape
+            if mode == "sixel":
+                assert (h, w) == (p.box[3] * 16, p.box[2] * 8)
+            # each neuron's thumbnail is in its cells: blue where the neuron is high, orange where low
+            for i, y in enumerate(lay.rows[j]):
+                thumb = np.asarray(view.thumbnails[j][lay.first[j] + i], dtype=np.float64)
+                y0 = round((y - p.box[1]) * h / p.box[3])
+                y1 = round((y - p.box[1] + lay.th) * h / p.box[3])
+                if lay.tight:  # touching thumbnails keep a seam of background under each
+                    assert (np.abs(rgb[y1 - 1].astype(int) - p.palette[0]) <= 2).all()
+                    y1 -= round(h / p.box[3] / 2)
+                tile = rgb[y0:y1].astype(float)
+                values = resample(thumb, *tile.shape[:2])
+                blue = tile[..., 2] - tile[..., 0]
+                top = np.abs(values).max()
+                if top < 0.2:  # too faint to tell orange from blue by sign
+                    continue
+                checked += 1
+                strong = np.abs(values) > 0.5 * top
+                agree = np.sign(blue[strong]) == np.sign(values[strong])
+                assert agree.mean() > 0.95, (j, i, agree.mean())
+        assert checked >= sum(map(len, lay.rows)) // 2
+
+
+async def test_cells_draw_thumbnails_and_digits_without_pictures():
+    for app, ids in ((make_app("classify"), ["#pane-network"]), (state_app("mnist-mlp"), ["DigitGrid"])):
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            for sel in ids:
+                w = app.query_one(sel)
+                text = "".join(_line_text(w.render_line(y)) for y in range(w.size.height))
+                assert "\x1b" not in text and "▀" in text and not w.pictures
+
+
+@pytest.mark.parametrize("mode", ["kitty", "sixel"])
+async def test_mnist_digits_are_pictures_at_their_own_pixels(mode):
+    app = state_app("mnist-mlp", graphics=graphics.Choice(mode, "test", (10, 20)))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        grid = app.query_one("DigitGrid")
+        from tui.widgets.images import as_image, choose_tiling
+
+        t = choose_tiling(len(grid.items), (28, 28), max(len(i.caption) for i in grid.items), *grid.size)
+        assert len(grid.pictures) == -(-len(grid.items) // t.cols)  # one picture per row of digits
+        sent = picture_rows(grid)
+        for row, p in enumerate(grid.pictures):
+            assert not p.overlay
+            seq = sent[p.image_id]
+            rgb = kitty_pixels(seq) if mode == "kitty" else sixel_pixels(seq)
+            h, w, _ = rgb.shape
+            per_cell = w / p.box[2]
+            for k in range(row * t.cols, min(len(grid.items), (row + 1) * t.cols)):
+                x = (k - row * t.cols) * (t.col_w + 1) + (t.col_w - t.img_w) // 2
+                tile = rgb[:, round(x * per_cell):round((x + t.img_w) * per_cell)].mean(axis=2) / 255
+                assert tile.shape[0] >= 28 and tile.shape[1] >= 28  # not fewer pixels than the digit has
+                digit = as_image(grid.items[k].image)
+                # the picture, cut into the digit's 28x28 pixels, is the digit (grey levels quantised)
+                ry = (np.arange(28) + 0.5) * tile.shape[0] / 28
+                rx = (np.arange(28) + 0.5) * tile.shape[1] / 28
+                back = tile[ry.astype(int)][:, rx.astype(int)]
+                assert np.abs(back - digit).max() < 0.05, k
+        # the digits' pane is spaced by what its pictures cost
+        pane = app.query_one("#pane-digits")
+        assert grid.image_bytes > 0
+        assert app._live_interval(pane) >= grid.image_bytes / graphics.IMAGE_BYTES_PER_S
+
+
+async def test_kitty_thumbnails_and_digits_are_deleted_under_help():
+    app = make_app("classify", graphics=graphics.Choice("kitty", "test", (8, 16)))
+    written: list[str] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        net = app.query_one("#pane-network")
+        picture_rows(net)  # sent
+        real = app._driver.write
+        app._driver.write = lambda data: (written.append(data), real(data))[1]
+        await pilot.press("question_mark")
+        await pilot.pause()
+        out = "".join(written)
+        assert all(termimage.kitty_delete(p.image_id) in out for p in net.pictures)
+
+
+async def test_fewer_pictures_take_the_others_down():
+    """A grid that loses a row of digits deletes that row's kitty picture."""
+    app = state_app("mnist-mlp", graphics=graphics.Choice("kitty", "test", (10, 20)))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        grid = app.query_one("DigitGrid")
+        picture_rows(grid)
+        gone = grid.pictures[1:]
+        assert gone and all(p.placed for p in gone)
+        grid.update_images(grid.items[:1])
+        assert len(grid.pictures) == 1 and grid._image_shown == 1
+        first = _line_text(grid.render_line(0))  # the next frame's first line takes the old pictures down
+        assert first.startswith("".join(termimage.kitty_delete(p.image_id) for p in gone))
+        assert "\x1b_Ga=d" not in _line_text(grid.render_line(0))  # once
+
+
+async def test_mnist_svg_screenshot_shows_the_cells():
+    svgs = []
+    for choice in (None, graphics.Choice("sixel", "test", (10, 20))):
+        app = state_app("mnist-mlp", graphics=choice)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            svgs.append(app.export_screenshot(title="t"))
+    assert "\x1b" not in svgs[1] and svgs[0] == svgs[1]
+
+
+def test_tiled_picture_places_tiles_by_cell_and_cuts_them_as_cells_do():
+    from rich.color import Color
+
+    from tui import colors
+    from tui.widgets.pixels import TiledPicture, pixel_palette, scale_rgb
+
+    graphics.configure(graphics.Choice("sixel", "test", (4, 8)))
+    pic = TiledPicture((0, 0, 5, 1), Color.from_rgb(1, 2, 3))  # 5x1 cells: 20x8 pixels
+    values = np.linspace(0, 1, 16 * 12).reshape(16, 12)  # 3x2 cells' worth of pixels: the lower half is cut
+    gray = pixel_palette().gray
+    pic.tile(1, 0, 3, 2, values, (0.0, 1.0), gray)
+    assert pic.index.shape == (8, 20)
+    rgb = pic.palette[pic.index]
+    want = scale_rgb(gray)[colors.quantize(values[:8], (0.0, 1.0), gray.levels)]
+    assert np.array_equal(rgb[:, 4:16], want)  # its top half, pixel for pixel, from the second cell on
+    assert (rgb[:, :4] == (1, 2, 3)).all() and (rgb[:, 16:] == (1, 2, 3)).all()  # the background around it
+
+
+async def test_kitty_filters_are_deleted_when_their_tab_is_left():
+    """The grid sits inside its pane inside the tab: leaving the tab takes its picture down, coming back shows it."""
+    from textual.widgets import TabbedContent
+
+    app = state_app("mnist-cnn", graphics=graphics.Choice("kitty", "test", (10, 20)))
+    written: list[str] = []
+    async with app.run_test(size=(200, 60)) as pilot:
+        await pilot.pause()
+        tabs = app.query_one(TabbedContent)
+        tabs.active = "tab-filters"
+        await pilot.pause()
+        app.refresh_snapshot()
+        await pilot.pause()
+        grid = app.query_one("#pane-filters").query_one("ImageGrid")
+        picture_rows(grid)  # sent
+        assert grid.pictures and all(p.placed for p in grid.pictures)
+        real = app._driver.write
+        app._driver.write = lambda data: (written.append(data), real(data))[1]
+        tabs.active = "tab-activations"
+        await pilot.pause()
+        assert all(termimage.kitty_delete(p.image_id) in "".join(written) for p in grid.pictures)
+        assert not any(p.placed for p in grid.pictures)
+        tabs.active = "tab-filters"
+        await pilot.pause()
+        app.refresh_snapshot()
+        await pilot.pause()
+        assert all(p.placed for p in grid.pictures)  # drawn again: its box's last row carried it
+
+
+@pytest.mark.parametrize("mode", ["kitty", "sixel"])
+async def test_the_drawing_is_a_picture_each_stroke_resends(mode):
+    from tui.widgets.canvas import SIDE, DrawCanvas
+    from tui.widgets.pixels import pixel_palette
+
+    app = state_app("mnist-mlp", graphics=graphics.Choice(mode, "test", (10, 20)))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        cv = app.query_one(DrawCanvas)
+        picture_rows(cv)
+        (p,) = cv.pictures
+        before = p.version
+        cv.stroke((14.0, 4.0), (14.0, 24.0))
+        await pilot.pause()
+        assert p.version == before + 1
+        rgb = (kitty_pixels if mode == "kitty" else sixel_pixels)(picture_rows(cv)[p.image_id])
+        h, w, _ = rgb.shape
+        assert h >= SIDE and w >= SIDE
+        gray = rgb.mean(axis=2) / 255
+        back = gray[((np.arange(SIDE) + 0.5) * h / SIDE).astype(int)][:, ((np.arange(SIDE) + 0.5) * w / SIDE).astype(int)]
+        assert np.abs(back - cv.image).max() < 0.05 and cv.image[14, 10] > 0.9  # the picture is the drawing
+        cv.focus()
+        await pilot.pause()
+        rgb = (kitty_pixels if mode == "kitty" else sixel_pixels)(picture_rows(cv)[p.image_id])
+        r, c = (int(v) for v in cv.cursor)
+        centre = rgb[int((r + 0.5) * h / SIDE), int((c + 0.5) * w / SIDE)].astype(int)
+        hot = np.array(pixel_palette().diverging.colors[0].get_truecolor()[:3])
+        assert np.abs(centre - hot).max() <= 3  # the cursor's drawing pixel is marked

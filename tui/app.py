@@ -16,6 +16,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
+from textual.widget import Widget
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from engine.errors import NNPlayError
@@ -189,8 +190,12 @@ class NNPlayApp(TrainingDriver, FileActions, DownloadActions, App):
         if not self.graphics_choice.images:
             return
         widgets = self.screen_stack[0].query(RasterWidget) if self.screen_stack else []
-        graphics_write(self, "".join(w.hide_image() for w in widgets
-                                     if not only_hidden or not (self._on_screen(w) and w.display)))
+        graphics_write(self, "".join(w.hide_image() for w in widgets if not only_hidden or not self._shown(w)))
+
+    def _shown(self, w) -> bool:
+        """``w`` is on screen: its pane is, and it and every container above it are displayed."""
+        pane = next((a for a in w.ancestors_with_self if hasattr(a, "pane_name")), w)
+        return self._on_screen(pane) and all(a.display for a in w.ancestors_with_self if isinstance(a, Widget))
 
     def show_images(self) -> None:
         if self.graphics_choice.images and self.screen_stack:
@@ -202,7 +207,7 @@ class NNPlayApp(TrainingDriver, FileActions, DownloadActions, App):
         choice = self.graphics_choice
         if not choice.images:
             return super().export_screenshot(*args, **kwargs)
-        widgets = [w for w in self.screen.query(RasterWidget) if w._pixels is not None]
+        widgets = [w for w in self.screen.query(RasterWidget) if w.pictures]
         try:
             self.graphics_choice = gfx.configure(gfx.Choice("cells", "screenshot"))
             for w in widgets:
@@ -270,9 +275,11 @@ class NNPlayApp(TrainingDriver, FileActions, DownloadActions, App):
 
     def _live_interval(self, w) -> float:
         interval = getattr(w, "live_interval", DEFAULT_LIVE_INTERVAL)
-        px = getattr(w, "_pixels", None) if self.graphics_choice.images else None
-        if px is not None:  # an image costs more bytes than cells: space them by their size
-            interval = max(interval, gfx.MIN_INTERVAL, px.last_bytes / gfx.IMAGE_BYTES_PER_S)
+        if self.graphics_choice.images:  # an image costs more bytes than cells: space them by their size
+            rasters = [w] if isinstance(w, RasterWidget) else list(w.query(RasterWidget))
+            if any(r.pictures for r in rasters):
+                sent = sum(r.image_bytes for r in rasters)
+                interval = max(interval, gfx.MIN_INTERVAL, sent / gfx.IMAGE_BYTES_PER_S)
         return interval
 
     # -- drawing --------------------------------------------------------------

@@ -15,6 +15,7 @@ from textual.strip import Strip
 
 from tui import colors
 from tui.colors import Palette
+from tui.widgets import pixels
 from tui.widgets.fieldview import CellCanvas, RasterWidget, level_codes, resample
 
 SIDE = 28
@@ -197,7 +198,23 @@ class DrawCanvas(RasterWidget, can_focus=True):
         if marked.any():
             self._mark_cursor(canvas, codes, levels, marked, pal)
         canvas.paint(x0, y0, codes)
+        if self.draws_images(pal):
+            self._picture(canvas, x0, y0, cols, rows)
         return canvas.strips()
+
+    def _picture(self, canvas: CellCanvas, x0: int, y0: int, cols: int, rows: int) -> None:
+        """--graphics: the 28x28 drawing as one picture, each of its pixels a sharp square, the cursor's in red."""
+        x, y = max(0, x0), max(0, y0)
+        box = (x, y, min(cols, canvas.width - x), min(rows, canvas.height - y))
+        if box[2] <= 0 or box[3] <= 0:
+            return
+        picture = pixels.TiledPicture(box, canvas.base.bgcolor, (SIDE, SIDE))
+        picture.tile(x0 - x, y0 - y, cols, rows, self._image, (0.0, 1.0), pixels.pixel_palette().gray)
+        if self.has_focus:  # the drawing pixel under the cursor, in the colour the cells mark it with
+            r, c = (int(v) for v in self.cursor)
+            picture.fill(x0 - x + c * cols / SIDE, y0 - y + r * rows / SIDE, cols / SIDE, rows / SIDE,
+                         pixels.pixel_palette().diverging.colors[0])
+        self.request_tiles(canvas, picture)
 
     def _mark_cursor(self, canvas: CellCanvas, codes, levels, marked, pal: Palette) -> None:
         hot = pal.diverging.colors[0]

@@ -190,6 +190,9 @@ def changed_span(old: Strip, new: Strip, y: int) -> Region:
     return Region(diff[0], y, diff[-1] - diff[0] + 1, 1)
 
 
+ALL_CODES = (0, np.iinfo(np.intp).max)  # a heat range that blanks every cell of a box
+
+
 class RasterWidget(Widget):
     """A Line-API widget whose frame is rebuilt only when its data, size, palette or CSS changes."""
 
@@ -202,13 +205,21 @@ class RasterWidget(Widget):
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self._strips: list[Strip] | None = None
         self._strips_key: tuple | None = None
-        self._pixels: pixels.PixelImage | None = None  # --graphics kitty/sixel: the picture, once there is one
-        self._image_request: tuple | None = None  # what this frame's build asked to show as an image
-        self._image_shown = False  # this frame's strips carry the picture
-        self._pending_delete = ""  # kitty: remove a picture no longer drawn
+        self.pictures: list[pixels.PixelImage] = []  # --graphics kitty/sixel: this widget's pictures, once there are some
+        self._image_requests: list[tuple] = []  # what this frame's build asked to show as images
+        self._image_shown = 0  # how many of the pictures this frame's strips carry
+        self._pending_delete = ""  # kitty: remove pictures no longer drawn
 
     def build(self, width: int, height: int, pal: Palette, base: Style) -> list[Strip]:
         raise NotImplementedError
+
+    def _picture_versions(self) -> tuple:
+        return (tuple(p.version for p in self.pictures), self._image_shown)
+
+    @property
+    def image_bytes(self) -> int:
+        """Size of the pictures as last encoded: the app spaces this widget's frames by it."""
+        return sum(p.last_bytes for p in self.pictures[: self._image_shown])
 
     def invalidate(self) -> None:
         """Rebuild the frame and repaint only the lines that changed.
@@ -217,15 +228,15 @@ class RasterWidget(Widget):
         heatmap whose boundary barely moves should cost a few lines, not a screen.
         """
         old, old_key = self._strips, self._strips_key
-        version = None if self._pixels is None else (self._pixels.version, self._image_shown)
+        version = self._picture_versions()
         self._strips = None
         width, height = self.size
         if old is None or not self.is_mounted or old_key != (width, height, id(colors.current())):
             self.refresh()
             return
         new = self.strips()
-        if self._pixels is not None and (self._pixels.version, self._image_shown) != version:
-            self.refresh()  # a new picture: repaint the whole widget, its last box row sends it
+        if self._picture_versions() != version:
+            self.refresh()  # a new picture: repaint the whole widget, its box's last row sends it
             return
         spans = [changed_span(a, b, y) for y, (a, b) in enumerate(zip(old, new)) if a != b]
         if spans:
@@ -240,42 +251,59 @@ class RasterWidget(Widget):
         pal = colors.current()
         key = (width, height, id(pal))
         if self._strips is None or key != self._strips_key:
-            self._image_request = None
+            self._image_requests = []
             self._strips = self.build(width, height, pal, self.rich_style) if width > 0 and height > 0 else []
             self._strips_key = key
-            if self._image_request is not None or self._pixels is not None:
-                self._strips = self._with_image(self._strips)
+            if self._image_requests or self.pictures:
+                self._strips = self._with_images(self._strips)
         return self._strips
 
     # -- --graphics kitty/sixel ------------------------------------------------------------------
     def request_image(self, canvas: CellCanvas, heat: tuple[int, int], box: tuple[int, int, int, int],
                       index: np.ndarray, palette: np.ndarray) -> None:
-        """From ``build``: show ``index`` over ``palette`` as an image in ``box`` instead of heat codes ``heat``."""
-        self._image_request = (canvas, heat, box, index, palette)
+        """From ``build``: show ``index`` over ``palette`` as an image in ``box`` instead of heat codes ``heat``.
 
-    def _with_image(self, strips: list[Strip]) -> list[Strip]:
-        request, self._image_request = self._image_request, None
-        shown = request is not None and graphics.current().images
-        if not shown:
-            if self._image_shown and self._pixels is not None and graphics.current().images:
-                self._pending_delete = self._pixels.delete()  # (not for an SVG export: it draws cells for a moment)
-            self._image_shown = False
+        Called several times, several pictures (e.g. one per column of thumbnails); boxes must not overlap.
+        """
+        self._image_requests.append((canvas, heat, box, index, palette))
+
+    @staticmethod
+    def draws_images(pal: Palette) -> bool:
+        """Pictures instead of half blocks: --graphics kitty/sixel, and not the ASCII ramp."""
+        return graphics.current().images and not pal.ramp
+
+    def request_tiles(self, canvas: CellCanvas, picture: pixels.TiledPicture) -> None:
+        """From ``build``: show ``picture`` over its box; every cell there becomes a blank (keep text out of it)."""
+        self.request_image(canvas, ALL_CODES, picture.box, picture.index, picture.palette)
+
+    def _with_images(self, strips: list[Strip]) -> list[Strip]:
+        requests, self._image_requests = self._image_requests, []
+        images = graphics.current().images
+        if not requests or not images:
+            if self._image_shown and images:  # (not for an SVG export: it draws cells for a moment)
+                self._pending_delete = "".join(p.delete() for p in self.pictures)
+            self._image_shown = 0
             return strips
-        canvas, heat, box, index, palette = request
-        if self._pixels is None:
-            self._pixels = pixels.PixelImage()
-        overlay = pixels.blank_overlay(canvas, heat, box, index, palette)
-        self._pixels.set(box, index, palette)
-        self._pixels.overlay = overlay
-        self._image_shown = True
+        gone = self.pictures[len(requests):]
+        if gone:  # fewer pictures than last frame: take the others down
+            self._pending_delete = "".join(p.delete() for p in gone)
+            del self.pictures[len(requests):]
+        for k, (canvas, heat, box, index, palette) in enumerate(requests):
+            if k == len(self.pictures):
+                self.pictures.append(pixels.PixelImage())
+            picture = self.pictures[k]
+            overlay = pixels.blank_overlay(canvas, heat, box, index, palette)
+            picture.set(box, index, palette)
+            picture.overlay = overlay
+        self._image_shown = len(requests)
         return canvas.strips()
 
     def hide_image(self) -> str:
-        """What removes this widget's kitty picture from the terminal (another screen covers it, or it goes)."""
-        if self._pixels is None:
+        """What removes this widget's kitty pictures from the terminal (another screen covers them, or it goes)."""
+        if not self.pictures:
             return ""
         self._strips = None  # shown again: repaint it whole
-        return self._pixels.delete()
+        return "".join(p.delete() for p in self.pictures)
 
     def on_unmount(self) -> None:
         seq = self.hide_image()
@@ -286,14 +314,16 @@ class RasterWidget(Widget):
         strips = self.strips()
         if 0 <= y < len(strips):
             strip = strips[y]
-            px = self._pixels
-            if px is not None:
+            if self.pictures:
                 if self._pending_delete and y == 0:
                     strip = Strip([Segment(self._pending_delete, None, pixels.NULL_CONTROL), *strip], strip.cell_length)
                     self._pending_delete = ""
-                if self._image_shown and y == px.box[1] + px.box[3] - 1:
-                    r = self.content_region
-                    strip = pixels.with_segment(strip, px.segment(r.x + px.box[0], r.y + px.box[1], self.app.console))
+                r = None
+                for px in self.pictures[: self._image_shown]:
+                    if y == px.box[1] + px.box[3] - 1:  # a picture rides on its box's last row
+                        r = r or self.content_region
+                        seg = px.segment(r.x + px.box[0], r.y + px.box[1], self.app.console)
+                        strip = pixels.with_segment(strip, seg)
             return strip
         return Strip.blank(max(0, self.size.width), self.rich_style)
 
@@ -420,7 +450,7 @@ class FieldView(RasterWidget):
 
     def _image_points(self) -> None:
         """The data points as discs in the requested picture: class colour, white rim (train) or black (test)."""
-        canvas, heat, box, index, palette = self._image_request
+        canvas, heat, box, index, palette = self._image_requests[-1]
         ppal = pixels.pixel_palette()
         hues = (*ppal.point_levels, *ppal.classes)
         extra = pixels.colors_rgb([*hues, colors.OUTLINE_TRAIN, colors.OUTLINE_TEST])
@@ -439,7 +469,7 @@ class FieldView(RasterWidget):
                 hue = first + self.point_color_index(np.asarray(pts.labels).reshape(-1)[keep], ppal)
                 rim = first + len(hues) + (1 if pts.test else 0)
                 pixels.discs(index, row, col, hue, rim, radius)
-        self._image_request = (canvas, heat, box, index, palette)
+        self._image_requests[-1] = (canvas, heat, box, index, palette)
 
     def build(self, width: int, height: int, pal: Palette, base: Style) -> list[Strip]:
         values = None if self.field is None else np.asarray(self.field.values)
@@ -461,7 +491,7 @@ class FieldView(RasterWidget):
         titled = bool(self.title) and rows > 2  # the title keeps its row: over a picture it would not read
         if self._image_of(canvas, scale, pal, values, (x0, y0 + titled, cols, rows - titled), rows):
             if titled:  # the title's row: plain, not a strip of half blocks
-                pixels.blank_overlay(canvas, self._image_request[1], (x0, y0, cols, 1))
+                pixels.blank_overlay(canvas, self._image_requests[-1][1], (x0, y0, cols, 1))
             self._image_points()  # at pixel size, in the picture
         else:
             self._draw_points(canvas, levels, rows_px, pal, x0, y0, cols)

@@ -12,6 +12,7 @@ from textual.strip import Strip
 
 from tui import colors
 from tui.colors import Palette
+from tui.widgets import pixels
 from tui.widgets.fieldview import CellCanvas, RasterWidget, elide, level_codes, pixel_rows, placeholder, resample
 
 SCALES = (6, 5, 4, 3, 2, 1, 1 / 2, 1 / 3, 1 / 4)
@@ -106,4 +107,28 @@ class ImageGrid(RasterWidget):
             if item.caption:
                 style = pal.text if item.ok is None else pal.ok if item.ok else pal.bad
                 canvas.text(x, y + t.img_h, elide(item.caption, t.col_w, pal.ascii), style)
+        if self.draws_images(pal):
+            self._pictures(canvas, t, images, shape)
         return canvas.strips()
+
+    def _pictures(self, canvas: CellCanvas, t: Tiling, images: list[np.ndarray], shape: tuple[int, int]) -> None:
+        """--graphics: each row of the grid as one picture (its captions stay text, on the row under it)."""
+        ppal = pixels.pixel_palette()
+        for first in range(0, len(images), t.cols):
+            y = first // t.cols * t.tile_h
+            if y >= canvas.height:
+                break
+            n = min(t.cols, len(images) - first)
+            cols = min(canvas.width, n * (t.col_w + 1) - 1)
+            box = (0, y, cols, min(t.img_h, canvas.height - y))
+            need = (shape[1] * cols // t.img_w, shape[0] * box[3] // t.img_h)  # every image keeps its own pixels
+            picture = pixels.TiledPicture(box, canvas.base.bgcolor, need)
+            for k in range(first, first + n):
+                item, im = self.items[k], images[k]
+                if item.diverging:
+                    scale, vrange = ppal.diverging, colors.symmetric_range(im)
+                else:
+                    scale, vrange = ppal.gray, (0.0, 1.0)
+                x = (k - first) * (t.col_w + 1) + (t.col_w - t.img_w) // 2
+                picture.tile(x, 0, t.img_w, t.img_h, im, vrange, scale)
+            self.request_tiles(canvas, picture)

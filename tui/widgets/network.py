@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from rich.color import Color
 from rich.style import Style
 from textual.binding import Binding
 from textual.events import Click, MouseScrollDown, MouseScrollUp
@@ -20,6 +21,7 @@ from textual.strip import Strip
 from scenarios.views import Network
 from tui import colors
 from tui.colors import Palette
+from tui.widgets import pixels
 from tui.widgets.fieldview import CellCanvas, RasterWidget, elide, level_codes, plain, pixel_rows, placeholder, resample
 
 # Braille dot bits, indexed [dot row 0..3][dot column 0..1].
@@ -79,6 +81,7 @@ SHORT_ACTIVATIONS = {"leaky_relu": "lrelu", "gelu_tanh": "gelu~", "softplus": "s
 THUMB_SIZES = ((8, 4), (6, 3), (4, 2), (2, 1), (1, 1))  # (columns, rows): square in pixels
 MIN_THUMB_W = 6  # below 6x3 a thumbnail is a swatch: page through the neurons instead
 MIN_GAP = 3
+NO_THUMB = Color.from_rgb(80, 80, 80)  # a neuron without a thumbnail, in a picture
 
 
 def _min_gap(tw: int) -> int:
@@ -351,8 +354,33 @@ class NetworkDiagram(RasterWidget, can_focus=True):
                 self._draw_weights(canvas, lay, j, np.asarray(view.weights[j], dtype=np.float64), pal)
         for j in range(len(view.layer_sizes)):
             self._draw_column(canvas, lay, j, pal)
+        if self.draws_images(pal):
+            for j in range(len(view.layer_sizes)):
+                self._picture_column(canvas, lay, j)
         self._update_subtitle(pal)
         return canvas.strips()
+
+    def _picture_column(self, canvas: CellCanvas, lay: Layout, j: int) -> None:
+        """--graphics: layer ``j``'s thumbnails as one picture over their column (no text sits in it)."""
+        rows, x0 = lay.rows[j], lay.xs[j]
+        if not rows or x0 >= canvas.width or rows[0] >= canvas.height:
+            return
+        top = rows[0]
+        box = (x0, top, min(lay.tw, canvas.width - x0), min(rows[-1] + lay.th, canvas.height) - top)
+        thumbs = self.view.thumbnails[j] if j < len(self.view.thumbnails) else ()
+        shapes = [np.shape(t) for t in thumbs if t is not None and np.ndim(t) == 2]
+        th_px, tw_px = max(shapes) if shapes else (0, 0)
+        picture = pixels.TiledPicture(box, canvas.base.bgcolor, (tw_px * box[2] // lay.tw, th_px * box[3] // lay.th))
+        gap = round(picture.px[1] / 2) if lay.tight and lay.th > 1 else 0  # the seam between touching thumbnails
+        scale = pixels.pixel_palette().diverging
+        for i, y in enumerate(rows):
+            k = lay.first[j] + i
+            thumb = np.asarray(thumbs[k], dtype=np.float64) if k < len(thumbs) and thumbs[k] is not None else None
+            if thumb is None or thumb.ndim != 2 or thumb.size == 0:
+                picture.fill(0, y - top, lay.tw, lay.th, NO_THUMB)
+            else:
+                picture.tile(0, y - top, lay.tw, lay.th, thumb, self.vrange, scale, smooth=True, gap=gap)
+        self.request_tiles(canvas, picture)
 
     def _header_room(self, lay: Layout) -> int:
         gap = lay.xs[1] - lay.xs[0] - lay.tw if len(lay.xs) > 1 else 2 * lay.name_w

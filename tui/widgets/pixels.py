@@ -1,4 +1,4 @@
-"""A heatmap drawn as a real image (kitty or sixel) inside a RasterWidget's cells.
+"""Pictures drawn as real images (kitty or sixel) inside a RasterWidget's cells: heatmaps, and tiles of small images.
 
 The widget still builds its cell canvas (so the legend, titles and markers
 stay text); the heat cells of the image's box become blanks, and the last row
@@ -21,7 +21,7 @@ from textual.strip import Strip
 
 from tui import graphics, termimage
 
-__all__ = ["PixelImage", "pixel_palette", "upsample"]
+__all__ = ["PixelImage", "TiledPicture", "picture_size", "pixel_palette", "upsample"]
 
 PIXEL_LEVELS = 41  # colour levels of an image (cells use 21); odd, so 0 keeps a level of its own
 MAX_KITTY_SIDE = 256  # kitty scales the picture to its cells: a 100x100 field needs no more pixels
@@ -79,6 +79,85 @@ def upsample(a: np.ndarray, rows: int, cols: int) -> np.ndarray:
     top = a[y0][:, x0] * (1 - fx) + a[y0][:, x1] * fx
     bottom = a[y1][:, x0] * (1 - fx) + a[y1][:, x1] * fx
     return top * (1 - fy) + bottom * fy
+
+
+def picture_size(cols: int, rows: int, need: tuple[int, int] = (0, 0)) -> tuple[int, int]:
+    """(width, height) in pixels of a picture over cols x rows cells in the current mode.
+
+    Sixels are one pixel per terminal pixel; kitty scales the picture to its
+    cells, so it is sent at most MAX_KITTY_SIDE a side, but never smaller than
+    ``need`` (the pixels its content has: a row of digits keeps each digit's 28).
+    """
+    cw, ch = graphics.current().cell
+    w, h = max(1, cols * cw), max(1, rows * ch)
+    if graphics.current().mode == "kitty" and max(w, h) > MAX_KITTY_SIDE:
+        k = min(1.0, max(MAX_KITTY_SIDE / max(w, h), need[0] / w, need[1] / h))
+        w, h = max(1, round(w * k)), max(1, round(h * k))
+    return w, h
+
+
+class TiledPicture:
+    """Small images composed into one picture over a box of cells: one escape and one placement for them all.
+
+    Tiles are placed by cell (relative to the box); what no tile covers is the
+    widget's background, so the picture looks like the cells it replaces.
+    """
+
+    def __init__(self, box: tuple[int, int, int, int], background, need: tuple[int, int] = (0, 0)):
+        self.box = box
+        w, h = picture_size(box[2], box[3], need)
+        self.px = (w / max(1, box[2]), h / max(1, box[3]))  # pixels per cell, across and down
+        self.index = np.zeros((h, w), dtype=np.intp)  # 0: the background
+        rgb = background.get_truecolor()[:3] if background is not None else (0, 0, 0)
+        self._colours = [np.array([rgb], dtype=np.uint8)]
+        self._offsets: dict[int, int] = {}
+        self._size = 1
+
+    def _offset(self, scale) -> int:
+        """Where ``scale``'s colours start in the picture's palette (added on first use)."""
+        off = self._offsets.get(id(scale))
+        if off is None:
+            off = self._offsets[id(scale)] = self._size
+            rgb = scale_rgb(scale)
+            self._colours.append(rgb)
+            self._size += len(rgb)
+        return off
+
+    def rect(self, x: float, y: float, cols: float, rows: float) -> tuple[int, int, int, int]:
+        """(x0, y0, x1, y1) pixels of a cell rectangle (it may reach past the picture)."""
+        sx, sy = self.px
+        return round(x * sx), round(y * sy), round((x + cols) * sx), round((y + rows) * sy)
+
+    def tile(self, x: int, y: int, cols: int, rows: int, values: np.ndarray, vrange, scale,
+             smooth: bool = False, gap: int = 0) -> None:
+        """``values`` (2D) coloured on ``scale`` over ``vrange`` in the cells at (x, y), cols x rows.
+
+        ``smooth``: bilinear (fields); else nearest, each value a sharp square (digits, filters).
+        ``gap``: pixel rows left blank at the bottom (touching thumbnails keep a seam).
+        """
+        from tui import colors
+        from tui.widgets.fieldview import resample
+
+        x0, y0, x1, y1 = self.rect(x, y, cols, rows)
+        y1 = max(y0, y1 - gap)
+        h, w = self.index.shape
+        if x1 <= x0 or y1 <= y0 or x0 >= w or y0 >= h:
+            return
+        grid = (upsample if smooth else resample)(values, y1 - y0, x1 - x0)  # whole, then cut as the cells are
+        grid = grid[: h - y0, : w - x0]
+        self.index[y0:y0 + grid.shape[0], x0:x0 + grid.shape[1]] = self._offset(scale) + colors.quantize(
+            grid, vrange, scale.levels)
+
+    def fill(self, x: float, y: float, cols: float, rows: float, colour) -> None:
+        """One flat colour (a Rich Color) over a rectangle of cells (fractions of a cell too)."""
+        x0, y0, x1, y1 = self.rect(x, y, cols, rows)
+        self._colours.append(colors_rgb([colour]))
+        self.index[y0:y1, x0:x1] = self._size
+        self._size += 1
+
+    @property
+    def palette(self) -> np.ndarray:
+        return np.vstack(self._colours)
 
 
 @dataclass
