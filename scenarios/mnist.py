@@ -70,11 +70,11 @@ SCHEMA = Schema(
                 ladder=DECAY_LADDER, lo=0.1, hi=1.0, keys=("y", "Y"), apply=lambda run, v: run.set_lr(run.values["lr"])),
         Setting("schedule", str, "step", "learning rate over time: step (× lr_decay per epoch) or onecycle "
                 "(warm up to lr over the first 20 % of epochs, cosine down to lr/1000 at its end)", Effect.LIVE,
-                values=("step", "onecycle"), keys=("c",), apply=lambda run, v: run.set_lr(run.values["lr"])),
+                values=("step", "onecycle"), keys=("k",), apply=lambda run, v: run.set_lr(run.values["lr"])),
         Setting("epochs", float, 2.0, "planned length: what nnplay train runs and onecycle spans", Effect.LIVE,
                 ladder=EPOCHS_LADDER, lo=0.1, hi=100.0, keys=("e", "E"), apply=lambda run, v: run.set_lr(run.values["lr"])),
         Setting("shift", int, 0, "augmentation: each training digit moved by up to this many pixels (0: off)",
-                Effect.LIVE, ladder=(0, 1, 2), lo=0, hi=2, keys=("x", "X")),
+                Effect.LIVE, ladder=(0, 1, 2), lo=0, hi=2, keys=("j", "J")),
         batch_setting(32, 1024),
         optimizer_setting("adam"),
         *regularization_settings(),

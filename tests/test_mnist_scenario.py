@@ -261,6 +261,9 @@ def test_presets_load(name, model):
     assert preset.scenario == "mnist" and preset.values["model"] == model
     run = MnistRun({**preset.values, "data": "subset"}, seed=preset.seed or 0)
     assert isinstance(run.model.layers[0], Conv2D if model == "cnn" else Dense)
+    if model == "cnn":  # the 99.2 % recipe: nnplay train runs the one-cycle plan to its end
+        assert preset.values["schedule"] == "onecycle" and preset.values["shift"] == 1
+        assert run.default_train_steps() == round(preset.values["epochs"] * run.steps_per_epoch())
 
 
 # -- panes --------------------------------------------------------------------------
