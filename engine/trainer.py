@@ -79,8 +79,12 @@ class Trainer:
     def __init__(self, model, loss, optimizer, x_train, y_train, x_test=None, y_test=None, *,
                  batch_size: int = 32, seed: int | None = 0, rng: np.random.Generator | None = None,
                  task: str = "classification", prepare=None, accuracy="auto",
-                 eval_batch: int = 500, train_eval_size: int | None = None):
-        """``train_eval_size``: measure train metrics on that many evenly spaced examples (big sets)."""
+                 eval_batch: int = 500, train_eval_size: int | None = None, augment=None):
+        """``train_eval_size``: measure train metrics on that many evenly spaced examples (big sets).
+
+        ``augment(batch) -> batch``: applied to each training batch as stored (before ``prepare``),
+        never to evaluation batches (e.g. MNIST's random shifts of the uint8 images).
+        """
         if task not in ("classification", "regression"):
             raise ValueError(f"task must be classification or regression, not {task!r}")
         if len(x_train) != len(y_train) or len(x_train) == 0:
@@ -88,7 +92,7 @@ class Trainer:
         self.model, self.loss, self.optimizer = model, loss, optimizer
         self.batch_size, self.eval_batch = int(batch_size), int(eval_batch)
         self.rng = rng if rng is not None else as_rng(seed)
-        self.task, self.prepare = task, prepare
+        self.task, self.prepare, self.augment = task, prepare, augment
         self.n_train = len(x_train)
         self._x = self._inputs(x_train)
         self._y = self._targets(y_train)
@@ -163,6 +167,7 @@ class Trainer:
     def _chunk(self, n: int) -> int:
         model, loss, bs, groups = self.model, self.loss, self.batch_size, self.model.param_groups()
         update, prepare, probe = self.optimizer.step, self.prepare, self._weights_probe(groups)
+        augment = self.augment
         losses, probes, sizes = [], [], []  # device scalars (CuPy stacks them on the device) and host ints
         with np.errstate(all="ignore"):
             for _ in range(n):
@@ -170,7 +175,11 @@ class Trainer:
                     self._new_epoch()
                 a = self._pos
                 b = self._pos = min(a + bs, self.n_train)
-                xb = self._xs[a:b] if prepare is None else prepare(self._xs[a:b])
+                xb = self._xs[a:b]
+                if augment is not None:
+                    xb = augment(xb)
+                if prepare is not None:
+                    xb = prepare(xb)
                 losses.append(loss.forward(model.forward(xb, True), self._ys[a:b]))
                 model.backward(loss.backward())
                 update(groups)

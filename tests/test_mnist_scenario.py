@@ -10,6 +10,7 @@ from engine.datasets import mnist
 from engine.errors import DataError
 from engine.layers import Conv2D, Dense
 from scenarios import mnist as scen
+from engine.schedules import one_cycle
 from scenarios.mnist import MnistRun, center_digit
 from scenarios.preset import load_preset
 from scenarios.settings import SettingError
@@ -40,10 +41,10 @@ def test_settings_parse_and_validate():
     assert s["hidden"].parse("128,64") == (128, 64)
     assert s["channels"].parse("8, 16") == (8, 16)
     assert s["model"].parse("CNN") == "cnn"
-    for key, bad in (("model", "rnn"), ("channels", "8,16,32,64"), ("hidden", "0"), ("data", "web"), ("lr", "-1")):
+    for key, bad in (("schedule", "cosine"), ("shift", "3"), ("epochs", "0"), ("model", "rnn"), ("channels", "8,16,32,64"), ("hidden", "0"), ("data", "web"), ("lr", "-1")):
         with pytest.raises(SettingError, match=key):
             s[key].parse(bad)
-    live = ("lr", "lr_decay", "batch", "optimizer", "regularization", "reg_rate", "speed")
+    live = ("lr", "lr_decay", "schedule", "epochs", "shift", "batch", "optimizer", "regularization", "reg_rate", "speed")
     assert all(s[n].live for n in live)
     assert not any(s[n].live for n in ("model", "hidden", "channels", "data"))
 
@@ -73,6 +74,42 @@ def test_lr_decay_shrinks_the_learning_rate_per_epoch():
     assert run.status().lr == pytest.approx(0.001 * 0.5**2, rel=1e-6)
     run.set("lr", 0.01)
     assert run.trainer.optimizer.lr == pytest.approx(0.01 * 0.5 ** run.trainer.epoch)
+
+
+def test_onecycle_follows_the_engine_schedule_over_the_planned_epochs():
+    run = MnistRun({"data": "subset", "hidden": (8,), "batch": 256, "schedule": "onecycle", "lr": 0.01,
+                    "epochs": 2.0}, seed=0)
+    assert run.planned_steps() == run.default_train_steps() == 58  # 2 epochs of 29 steps
+    run.step(3)  # rates are set every CYCLE_EVERY steps, from the middle of each stretch
+    assert run.trainer.optimizer.lr == pytest.approx(one_cycle(scen.CYCLE_EVERY / 2, 58, 0.01))
+    run.step(37)
+    assert run.trainer.optimizer.lr == pytest.approx(one_cycle(30 + scen.CYCLE_EVERY / 2, 58, 0.01))
+    run.set("epochs", 4.0)  # a longer plan: the same step is earlier in it
+    assert run.trainer.optimizer.lr == pytest.approx(one_cycle(40 + scen.CYCLE_EVERY / 2, 116, 0.01))
+    run.set("schedule", "step")
+    assert run.trainer.optimizer.lr == 0.01  # lr_decay 1
+
+
+def test_chunked_stepping_trains_the_same_with_onecycle_and_shift():
+    v = {"data": "subset", "hidden": (8,), "batch": 128, "schedule": "onecycle", "lr": 0.01, "shift": 2}
+    a, b = MnistRun(v, seed=3), MnistRun(v, seed=3)
+    a.step(47)
+    for n in (1, 5, 13, 28):
+        b.step(n)
+    np.testing.assert_array_equal(a.model.flat_params, b.model.flat_params)
+
+
+def test_shift_moves_the_training_digits_only():
+    run = MnistRun({"data": "subset", "hidden": (8,), "shift": 2}, seed=0)
+    batch = run.data.train_images[:64]
+    moved = run.augment(batch)
+    assert moved.shape == batch.shape and not np.array_equal(moved, batch)
+    assert (moved.reshape(64, -1).sum(axis=1) <= batch.reshape(64, -1).sum(axis=1)).all()  # zero fill, no wrap
+    run.set("shift", 0)
+    assert run.augment(batch) is batch
+    run.set("shift", 2)
+    first = run.trainer.evaluate()
+    assert run.trainer.evaluate() == first  # evaluation is not augmented: random shifts would change it
 
 
 # -- learning ---------------------------------------------------------------------
@@ -224,6 +261,9 @@ def test_presets_load(name, model):
     assert preset.scenario == "mnist" and preset.values["model"] == model
     run = MnistRun({**preset.values, "data": "subset"}, seed=preset.seed or 0)
     assert isinstance(run.model.layers[0], Conv2D if model == "cnn" else Dense)
+    if model == "cnn":  # the 99.2 % recipe: nnplay train runs the one-cycle plan to its end
+        assert preset.values["schedule"] == "onecycle" and preset.values["shift"] == 1
+        assert run.default_train_steps() == round(preset.values["epochs"] * run.steps_per_epoch())
 
 
 # -- panes --------------------------------------------------------------------------

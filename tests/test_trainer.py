@@ -236,6 +236,28 @@ def test_small_cnn_learns_from_uint8_images_with_prepare():
     assert tr.state == "ok" and record["test_acc"] == 1.0 and record["train_acc"] == 1.0
 
 
+def test_augment_sees_each_training_batch_before_prepare_and_never_an_evaluation_batch():
+    x, y = xor_data(40)
+    seen, prepared = [], []
+
+    def augment(xb):
+        seen.append(xb.copy())
+        return xb * 0  # the model then trains on zeros: its outputs show the augmented batch was used
+
+    def prep(xb):
+        prepared.append(np.asarray(xb).copy())
+        return backend.asarray(xb)
+
+    model = Sequential([Dense(2, 1, rng=np.random.default_rng(0))])
+    tr = Trainer(model, get_loss("mse"), SGD(0.1), x, y, x, y, batch_size=10, prepare=prep, augment=augment)
+    tr.step(3)
+    assert len(seen) == 3 and all(len(b) == 10 for b in seen)
+    assert len(prepared) == 3 and all((p == 0).all() for p in prepared)  # prepare got the augmented batches
+    tr.evaluate()
+    assert len(seen) == 3  # evaluation batches are not augmented
+    assert any((p != 0).any() for p in prepared[3:])
+
+
 def test_bad_arguments():
     x, y = xor_data(10)
     with pytest.raises(ValueError):

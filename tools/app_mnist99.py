@@ -1,6 +1,7 @@
-"""Train the 99 % CNN preset inside the running app (threaded trainer, panes drawing), then score it.
+"""Train the CNN preset inside the running app (threaded trainer, panes drawing), then score it.
 
 Run: NNPLAY_MNIST_DIR=../shared/data/mnist uv run python tools/app_mnist99.py [EPOCHS]
+(EPOCHS: the preset's planned ``epochs`` when not given.)
 """
 import asyncio
 import sys
@@ -13,8 +14,9 @@ from scenarios.preset import load_preset
 from tui.app import NNPlayApp
 
 
-async def main(epochs: float) -> None:
+async def main(epochs: float | None) -> None:
     preset = load_preset("scenarios/presets/mnist-cnn.toml", scenarios.schemas())
+    epochs = preset.values.get("epochs", 2.0) if epochs is None else epochs
     app = NNPlayApp(scenarios.get("mnist"), preset.values, preset.seed or 0, autoplay=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause(0.3)
@@ -34,4 +36,4 @@ async def main(epochs: float) -> None:
 
 
 with threadpool_limits(1):
-    asyncio.run(main(float(sys.argv[1]) if len(sys.argv) > 1 else 2.0))
+    asyncio.run(main(float(sys.argv[1]) if len(sys.argv) > 1 else None))
