@@ -171,6 +171,13 @@ class MnistRun(Run):
     def data_note(self) -> str:
         return self._data_note
 
+    def idle_settings(self) -> frozenset[str]:
+        """The other model's shape, and lr_decay under the one-cycle schedule (which sets the rate itself)."""
+        idle = {"hidden"} if self.values["model"] == "cnn" else {"channels", "cnn_dense"}
+        if self.values["schedule"] == "onecycle":
+            idle.add("lr_decay")
+        return frozenset(idle)
+
     def nudge(self, name: str, direction: int) -> str:
         """The MLP's and the CNN's shape keys say so when the other model is open, instead of rebuilding it."""
         model = self.values["model"]

@@ -323,3 +323,14 @@ async def _panes_render(trained):
         await pilot.pause()
         assert pane.probs is not None and pane.probs.sum() == pytest.approx(1.0, abs=1e-6)
         assert "looks like a" in str(pane.query_one(".mnist-bars").render())
+
+
+def test_the_settings_the_open_model_ignores_are_named():
+    from scenarios.mnist import MnistRun
+
+    cnn = MnistRun.__new__(MnistRun)
+    cnn.values = {"model": "cnn", "schedule": "onecycle"}
+    assert MnistRun.idle_settings(cnn) == {"hidden", "lr_decay"}
+    cnn.values = {"model": "mlp", "schedule": "step"}
+    assert MnistRun.idle_settings(cnn) == {"channels", "cnn_dense"}
+    assert {"hidden", "lr_decay", "channels", "cnn_dense"} <= {s.name for s in MnistRun.schema.settings}
