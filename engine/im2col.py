@@ -9,13 +9,14 @@ gets it as an NCHW *view* (``transpose(3, 0, 1, 2)``), so no transposes are copi
 between layers.  Two ways to get there:
 
 * **Row products** (stride 1, the usual case): :func:`shift_columns` copies the input
-  ``kw`` times, shifted by each kernel column: ``X[c, j, h, x, n] = xpad[c, h, x+j, n]``.
-  For kernel row ``i`` the columns a GEMM needs, ``X[(c, j), (i+y, x, n)]``, are then ONE
-  contiguous range of each of the ``C*kw`` rows of ``X``: an ordinary strided matrix that
-  BLAS reads in place.  :func:`conv_rows` makes all ``kh`` products in one GEMM and sums them.  ``X`` is ``kh * Ho/Hp``
-  times smaller than the full columns (for a 5x5 kernel on 14x14: 1/3.9), so it stays in
-  cache, and the input gradient is the same routine run on the output gradient with the
-  kernel flipped: no col2im at all.
+  ``kw`` times, shifted by each kernel column: ``X[c, j, h, x, n] = xpad[c, h, x+j, n]``
+  (padded along x only).  For kernel row ``i`` the columns a GEMM needs, ``X[(c, j), (y+i-ph, x, n)]``,
+  are then ONE contiguous range of each of the ``C*kw`` rows of ``X``: an ordinary strided
+  matrix that BLAS reads in place.  :func:`conv_rows` makes all ``kh`` products in one GEMM
+  and adds each to the output rows where its kernel row sees the image (rows of padding are
+  neither stored nor multiplied).  ``X`` is ``kh`` times smaller than the full columns, so it
+  stays in cache, and the input gradient is the same routine run on the output gradient
+  with the kernel flipped: no col2im at all.
 * **Full columns** (any stride): :func:`im2col` builds ``(C, kh, kw, Ho, Wo, N)`` with one
   strided copy per kernel offset for ONE product, and :func:`col2im` is its adjoint.  With a
   single input channel these columns are small (``kh*kw`` rows) and one product with
@@ -61,60 +62,89 @@ def to_chwn(x, buffer):
 # ---------------------------------------------------------------- row products (stride 1)
 
 
-def shift_columns(x, kw: int, ph: int, pw: int, out):
-    """``out[c, j, h, x, n] = xpad[c, h, x + j, n]``: ``x`` (CHWN) padded by ``ph``/``pw``, shifted by each kernel column.
+def shift_columns(x, kw: int, pw: int, out):
+    """``out[c, j, h, x, n] = xpad[c, h, x + j, n]``: ``x`` (CHWN) padded by ``pw`` columns, shifted by each kernel column.
 
-    ``out`` has shape ``(C, kw, H + 2ph, W + 2pw - kw + 1, N)``; only the parts with data are
-    written (the rest is padding: zero it once, when the buffer is made).
+    ``out`` has shape ``(C, kw, H, W + 2pw - kw + 1, N)``; only the parts with data are written
+    (the rest is padding: zero it once, when the buffer is made).  Rows are not padded: the
+    products skip the rows a kernel row would see as padding (see :func:`row_range`).
     """
     _, h, w, _ = x.shape
     wo = out.shape[3]
     for j in range(kw):
         lo, hi = _valid(j - pw, wo, 1, w)
-        out[:, j, ph : ph + h, lo:hi] = x[:, :, lo + j - pw : hi + j - pw]
+        out[:, j, :, lo:hi] = x[:, :, lo + j - pw : hi + j - pw]
     return out
 
 
-def conv_rows(cols, w_all, out, prod):
-    """``out (O, Ho*Wo*N) = sum_i w_all[i*O:(i+1)*O] @ rows i.. of cols``: a stride-1 convolution as ONE GEMM.
+def row_range(i: int, ph: int, h: int, ho: int) -> tuple[int, int]:
+    """Output rows ``[y0, y1)`` that kernel row ``i`` sees inside the image (input row ``y + i - ph``)."""
+    return max(0, ph - i), max(max(0, ph - i), min(ho, h + ph - i))
 
-    ``cols``: :func:`shift_columns` output ``(C, kw, Hp, Wo, N)``; ``w_all``: ``(kh*O, C*kw)``, the
-    kernel as ``W.transpose(2, 0, 1, 3)``; ``prod``: scratch ``(kh*O, Hp*Wo*N)``.  The product of every
-    kernel row with ALL rows of ``cols`` is one GEMM with ``kh`` times more output rows (``kh`` thin
-    GEMMs run at half the speed, a third with 2 threads); kernel row ``i``'s part, shifted by ``i``
-    image rows, is then summed: ``Hp/Ho`` more FLOPs, ``kh - 1`` adds of ``out``'s size.
+
+def conv_rows(cols, w_all, out, prod, ph: int):
+    """``out (O, Ho*Wo*N) = sum_i (w_all[i*O:(i+1)*O] @ cols)`` shifted by ``i - ph`` rows: a stride-1 convolution as ONE GEMM.
+
+    ``cols``: :func:`shift_columns` output ``(C, kw, H, Wo, N)``; ``w_all``: ``(kh*O, C*kw)``, the
+    kernel as ``W.transpose(2, 0, 1, 3)``; ``prod``: scratch ``(kh*O, H*Wo*N)``; ``ph``: the
+    vertical padding, which is never stored: kernel row ``i``'s product is added only to the
+    output rows where it sees the image, so no multiply meets a padding zero.  The product of
+    every kernel row with all rows of ``cols`` is one GEMM with ``kh`` times more output rows
+    (``kh`` thin GEMMs run at half the speed, a third with 2 threads); then ``kh - 1`` adds.
     """
     xp = backend.xp
-    c, kw, hp, wo, n = cols.shape
+    c, kw, h, wo, n = cols.shape
     o = out.shape[0]
     kh = w_all.shape[0] // o
-    row, length = wo * n, (hp - kh + 1) * wo * n
-    xp.matmul(w_all, cols.reshape(c * kw, hp * row), out=prod)
-    parts = prod.reshape(kh, o, hp * row)
-    if kh == 1:
-        out[...] = parts[0, :, :length]
-        return out
-    xp.add(parts[0, :, :length], parts[1, :, row : row + length], out=out)
-    for i in range(2, kh):
-        out += parts[i, :, i * row : i * row + length]
+    row = wo * n
+    ho = out.shape[1] // row
+    xp.matmul(w_all, cols.reshape(c * kw, h * row), out=prod)
+    parts = prod.reshape(kh, o, h * row)
+
+    def part(i, y0, y1):  # kernel row i's contribution to output rows [y0, y1)
+        return parts[i, :, (y0 + i - ph) * row : (y1 + i - ph) * row]
+
+    spans = [(i, *row_range(i, ph, h, ho)) for i in range(kh)]
+    spans = [s for s in spans if s[2] > s[1]]
+    full = [s for s in spans if s[1:] == (0, ho)]
+    if not full:  # some output rows see no image row (padding >= half the kernel): start from zeros
+        out[...] = 0
+        rest = spans
+    else:
+        first = full[0]
+        rest = [s for s in spans if s is not first]
+        if rest:  # the first add writes ``out`` too: one pass fewer than copying first
+            i, y0, y1 = rest.pop(0)
+            xp.add(part(first[0], y0, y1), part(i, y0, y1), out=out[:, y0 * row : y1 * row])
+            out[:, : y0 * row] = part(first[0], 0, y0)
+            out[:, y1 * row :] = part(first[0], y1, ho)
+        else:
+            out[...] = part(first[0], 0, ho)
+    for i, y0, y1 in rest:
+        out[:, y0 * row : y1 * row] += part(i, y0, y1)
     return out
 
 
-def conv_rows_weight_grad(g, cols, g_t, out):
-    """``out[i] (C*kw, O) = (rows i.. of cols) @ g.T``: the kernel gradient of :func:`conv_rows`, transposed.
+def conv_rows_weight_grad(g, cols, g_t, out, ph: int):
+    """``out[i] (C*kw, O) = (the rows of cols kernel row i saw) @ g.T``: the kernel gradient of :func:`conv_rows`, transposed.
 
     ``g``: ``(O, Ho*Wo*N)``; ``g_t``: scratch ``(Ho*Wo*N, O)`` that takes a contiguous copy of
     ``g.T`` (the product with it runs about 2x faster than ``g @ rows.T``, which has a long
     reduction over a tiny output).
     """
     xp = backend.xp
-    c, kw, hp, wo, n = cols.shape
+    c, kw, h, wo, n = cols.shape
     kh = out.shape[0]
-    row, length = wo * n, (hp - kh + 1) * wo * n
-    flat = cols.reshape(c * kw, hp * row)
+    row = wo * n
+    ho = g.shape[1] // row
+    flat = cols.reshape(c * kw, h * row)
     g_t[...] = g.T
     for i in range(kh):
-        xp.matmul(flat[:, i * row : i * row + length], g_t, out=out[i])
+        y0, y1 = row_range(i, ph, h, ho)
+        if y1 > y0:
+            xp.matmul(flat[:, (y0 + i - ph) * row : (y1 + i - ph) * row], g_t[y0 * row : y1 * row], out=out[i])
+        else:
+            out[i] = 0
     return out
 
 

@@ -171,10 +171,10 @@ class Conv2D(Layer):
         """Stride-1 convolution of CHWN ``x`` padded by ``ph``/``pw`` with ``w_all`` (kh*O, C*kw) into ``out`` (O, L)."""
         c, h, w, n = x.shape
         kh, kw = self.kernel
-        shape = (c, kw, h + 2 * ph, w + 2 * pw - kw + 1, n)
-        cols = shift_columns(x, kw, ph, pw, out=self._work(key, shape, x.dtype, zero=True))
-        prod = self._work(key + "_prod", (w_all.shape[0], shape[2] * shape[3] * n), x.dtype)
-        return conv_rows(cols, w_all, out, prod), cols
+        shape = (c, kw, h, w + 2 * pw - kw + 1, n)
+        cols = shift_columns(x, kw, pw, out=self._work(key, shape, x.dtype, zero=True))
+        prod = self._work(key + "_prod", (w_all.shape[0], h * shape[3] * n), x.dtype)
+        return conv_rows(cols, w_all, out, prod, ph), cols
 
     def forward(self, x, train=False):
         xp, wt = backend.xp, self.params["W"]
@@ -233,7 +233,7 @@ class Conv2D(Layer):
         c, h, w, n = self._in_shape
         if self._rows:
             dw = conv_rows_weight_grad(gm, cols, self._work("g_t", gm.shape[::-1], gm.dtype),
-                                       out=self._work("dw", (kh, c * kw, o), gm.dtype))
+                                       out=self._work("dw", (kh, c * kw, o), gm.dtype), ph=p)
             self.grads["W"][...] = dw.reshape(kh, c, kw, o).transpose(3, 1, 0, 2)
             if not self.input_grad:
                 return None

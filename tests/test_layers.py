@@ -45,6 +45,8 @@ def test_conv_gradients(stride, padding):
 def test_conv_rectangular_kernel_gradients():
     check_layer(Conv2D(1, 2, (2, 3), padding=1, rng=4, dtype=F64), rand(3, 1, 4, 5))  # full columns
     check_layer(Conv2D(2, 2, (2, 3), padding=1, rng=4, dtype=F64), rand(3, 2, 4, 5))  # row products
+    # A kernel taller than the padded image: its outer rows see only padding, and are skipped
+    check_layer(Conv2D(2, 2, (5, 3), padding=2, rng=4, dtype=F64), rand(2, 2, 2, 4))
 
 
 def test_conv_both_paths_and_wide_padding_gradients():
