@@ -89,9 +89,9 @@ class DataParallel:
     def __init__(self, model, offsets: list[dict]):
         self.model = model
         self.flat_grads = np.zeros_like(model.flat_grads)
-        self.layers = [_copy_layer(layer, self.flat_grads, off) for layer, off in zip(model.layers, offsets)]
-        first = len(model.layers) - len(model._backward_layers)
-        self.backward_layers = self.layers[first:][::-1]
+        twins = {id(layer): _copy_layer(layer, self.flat_grads, off) for layer, off in zip(model.layers, offsets)}
+        self.layers = [twins[id(layer)] for layer in model._train_layers]  # training order (engine.model.train_order)
+        self.backward_layers = [twins[id(layer)] for layer in model._train_backward]
         self.half = 0
 
     def forward(self, x):
@@ -102,7 +102,7 @@ class DataParallel:
         with _OneBlasThread():
             second = _pool.submit(_forward, self.layers, x[h:])
             try:
-                a = _forward(self.model.layers, x[:h])
+                a = _forward(self.model._train_layers, x[:h])
             finally:  # never return while the worker still uses the copies (an error in this half too)
                 b = second.result()
         return np.concatenate([a, b])
@@ -112,7 +112,7 @@ class DataParallel:
         with _OneBlasThread():
             second = _pool.submit(_backward, self.backward_layers, g[h:])
             try:
-                _backward(self.model._backward_layers, g[:h])
+                _backward(self.model._train_backward, g[:h])
             finally:
                 second.result()
         self.model.flat_grads += self.flat_grads

@@ -26,9 +26,24 @@ import numpy as np
 from . import backend, data_parallel
 from .atomic import atomic_file
 from .errors import ModelFileError
-from .layers import Layer, from_spec
+from .layers import Layer, MaxPool2D, ReLU, from_spec
 
 FORMAT = "nnplay-model-1"
+
+
+def train_order(layers: list[Layer]) -> list[Layer]:
+    """The order a training pass runs ``layers`` in: each ReLU directly followed by a MaxPool2D runs after it.
+
+    Max pooling commutes with ReLU (a non-decreasing function), in value and in gradient: where
+    a window's maximum is positive both orders send the gradient to the same first maximum, and
+    elsewhere both send 0.  Pooling first, ReLU and its gradient see a quarter of the values.
+    Evaluation keeps the written order, so each layer's ``out`` is what its name says.
+    """
+    order = list(layers)
+    for i in range(len(order) - 1):
+        if type(order[i]) is ReLU and isinstance(order[i + 1], MaxPool2D):
+            order[i], order[i + 1] = order[i + 1], order[i]
+    return order
 
 
 class Sequential:
@@ -37,6 +52,7 @@ class Sequential:
     def __init__(self, layers: list[Layer], input_grad: bool = False):
         """``input_grad``: make ``backward`` return the gradient w.r.t. the input (off: nothing needs it)."""
         self.layers = list(layers)
+        self._train_layers = train_order(self.layers)
         self.meta: dict = {}
         self._pack()
         self.input_grad = input_grad
@@ -115,10 +131,14 @@ class Sequential:
         first = next((i for i, layer in enumerate(self.layers) if layer.params), None)
         for i, layer in enumerate(self.layers):
             layer.input_grad = value or (first is not None and i > first)
+        # (the train order moves no layer with parameters, so ``first`` is the same in it)
         if value:
-            self._backward_layers = self.layers[::-1]
+            self._backward_layers, self._train_backward = self.layers[::-1], self._train_layers[::-1]
+        elif first is None:
+            self._backward_layers, self._train_backward = [], []
         else:
-            self._backward_layers = [] if first is None else self.layers[first:][::-1]
+            self._backward_layers, self._train_backward = self.layers[first:][::-1], self._train_layers[first:][::-1]
+        self._last_backward = self._backward_layers  # what backward runs: the reverse of the last forward's order
         self._halves = None  # its copies of the layers were made for the old setting
 
     def forward(self, x, train: bool = False):
@@ -130,7 +150,9 @@ class Sequential:
                 self._halves = data_parallel.DataParallel(self, self._offsets)
             self._split = self._halves
             return self._split.forward(x)
-        for layer in self.layers:
+        layers, self._last_backward = ((self._train_layers, self._train_backward) if train
+                                       else (self.layers, self._backward_layers))
+        for layer in layers:
             x = layer.forward(x, train)
         return x
 
@@ -140,7 +162,7 @@ class Sequential:
             split, self._split = self._split, None
             split.backward(grad)
             return None
-        for layer in self._backward_layers:
+        for layer in self._last_backward:
             grad = layer.backward(grad)
         return grad if self._input_grad else None
 

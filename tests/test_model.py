@@ -42,6 +42,38 @@ def test_end_to_end_gradients():
     assert_close(dx, numeric_grad(f, x), "model d/dx")
 
 
+@pytest.mark.parametrize("pool", [(2, None), (3, 2)])
+@pytest.mark.parametrize("flat", [False, True])
+def test_training_pools_before_relu_with_the_same_values_and_gradients(pool, flat):
+    """Training runs ReLU-then-MaxPool as MaxPool-then-ReLU (engine.model.train_order): the same outputs and
+    exactly the same gradients as the written order, also with a flat zero patch (ties, windows with no
+    positive value), and gradients that match finite differences (without the patch: ties have none)."""
+    rng = np.random.default_rng(2)
+    features = 3 * 3 * 3 if pool[0] == 2 else 3 * 2 * 2
+    model = Sequential([Conv2D(1, 3, 3, padding=1, rng=rng, dtype=F64), ReLU(), MaxPool2D(*pool), ReLU(),
+                        Flatten(), Dense(features, 2, rng=rng, dtype=F64)])
+    assert [type(layer) for layer in model._train_layers[:4]] == [Conv2D, MaxPool2D, ReLU, ReLU]
+    model.input_grad = True
+    x = rng.standard_normal((3, 1, 6, 6))
+    if flat:
+        x[:, :, :3, :3] = 0.0  # the conv gives equal values there
+    labels = np.array([0, 1, 1])
+    loss = get_loss("softmax_ce")
+    value = loss.forward(model.forward(x, train=True), labels)
+    dx = model.backward(loss.backward())
+    grads = model.flat_grads.copy()
+    assert value == loss.forward(model.forward(x), labels)
+    assert model.layers[1].out.shape == (3, 3, 6, 6)  # evaluation keeps each layer's own output
+    written_dx = model.backward(loss.backward())  # the written order's backward, after that evaluation
+    assert np.array_equal(grads, model.flat_grads) and np.array_equal(dx, written_dx)
+    if not flat:
+        def f():
+            return loss.forward(model.forward(x), labels)
+
+        assert_close(grads, numeric_grad(f, model.flat_params), "train-order d/dparams")
+        assert_close(dx, numeric_grad(f, x), "train-order d/dx")
+
+
 def test_parameters_are_views_of_one_flat_buffer_weights_first():
     model = Sequential([Dense(2, 3, rng=0), Tanh(), Dense(3, 1, rng=1)])
     params = model.parameters()
