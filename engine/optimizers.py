@@ -27,6 +27,23 @@ import math
 from . import backend
 
 
+FLUSH_EVERY = 100  # updates between flushes of tiny state values to zero
+TINY = 1e-30  # below this a moment is flushed; it moves no float32 weight bigger than 1e-15
+
+
+def flush_tiny(a) -> None:
+    """Set the entries of ``a`` with ``|a| < TINY`` to zero.
+
+    A moment whose gradient has become exactly zero (a weight fed by a dead unit) decays
+    geometrically (``m *= 0.9``) into subnormal floats in a few hundred steps, and x86 arithmetic
+    on subnormals is many times slower: on the MNIST preset Adam's update took 2 ms a step
+    instead of 0.5.  NumPy cannot set the CPU's flush-to-zero mode, so the optimizer does it
+    every ``FLUSH_EVERY`` updates, before a value of ``TINY`` can decay that far (0.9**100 ~ 3e-5).
+    """
+    xp = backend.xp
+    xp.copyto(a, 0, where=xp.abs(a) < TINY)
+
+
 class Optimizer:
     def __init__(self, lr: float, l1: float = 0.0, l2: float = 0.0):
         self.lr, self.l1, self.l2 = float(lr), float(l1), float(l2)
@@ -47,6 +64,9 @@ class Optimizer:
             s = self._state(i, p)
             s["t"] += 1
             self._update(s, p, g)
+            if s["t"] % FLUSH_EVERY == 0:
+                for name in self.slots:
+                    flush_tiny(s[name])
 
     def _regularised(self, p, g, decay):
         n = p.size if decay is True else int(decay)

@@ -197,3 +197,30 @@ def test_get_optimizer_names():
         assert isinstance(opt, cls) and opt.lr == 0.2 and opt.l2 == 0.01
     with pytest.raises(ValueError):
         get_optimizer("lbfgs", 0.1)
+
+
+@pytest.mark.parametrize("make,fast", [(lambda: Adam(1e-3), "m"), (lambda: SGD(0.01, momentum=0.9), "v"),
+                                       (lambda: RMSProp(1e-3), "s")])
+def test_moments_of_dead_weights_are_flushed_before_they_turn_subnormal(make, fast):
+    """A gradient that becomes exactly 0 lets a moment decay towards subnormal floats (slow on x86):
+    every FLUSH_EVERY updates values below TINY become 0, and the live entries update as without it."""
+    rng = np.random.default_rng(0)
+    p = rng.standard_normal(200).astype(np.float32)
+    ref_p = p.copy()
+    opt, ref = make(), make()
+    tiny = np.finfo(np.float32).tiny
+    for t in range(1500):
+        g = (rng.standard_normal(200) * 1e-2).astype(np.float32)
+        if t >= 20:
+            g[:100] = 0.0  # dead from step 20 on
+        opt.step([(p, g)])
+        ref._state(0, ref_p)
+        ref.state[0]["t"] += 1
+        ref._update(ref.state[0], ref_p, g)  # the same rule, never flushed
+    for name in opt.slots:
+        a, b = opt.state[0][name], ref.state[0][name]
+        assert not ((a != 0) & (np.abs(a) < tiny)).any(), f"{name} holds subnormals"
+        if name == fast:  # decays by 0.9 a step: 1,480 steps take 1e-2 far below the smallest normal float
+            assert ((b != 0) & (np.abs(b) < tiny)).any(), f"the unflushed {name} does hold subnormals"
+        np.testing.assert_array_equal(a[100:], b[100:])  # live entries: bit-identical
+    np.testing.assert_array_equal(p, ref_p)  # the flushed values moved no weight
