@@ -89,9 +89,10 @@ class DataParallel:
     def __init__(self, model, offsets: list[dict]):
         self.model = model
         self.flat_grads = np.zeros_like(model.flat_grads)
-        twins = {id(layer): _copy_layer(layer, self.flat_grads, off) for layer, off in zip(model.layers, offsets)}
-        self.layers = [twins[id(layer)] for layer in model._train_layers]  # training order (engine.model.train_order)
-        self.backward_layers = [twins[id(layer)] for layer in model._train_backward]
+        from .model import training_steps
+
+        twins = [_copy_layer(layer, self.flat_grads, off) for layer, off in zip(model.layers, offsets)]
+        self.layers, self.backward_layers = training_steps(twins, model.input_grad)  # as the model trains
         self.half = 0
 
     def forward(self, x):

@@ -28,7 +28,8 @@ import math
 import numpy as np
 
 from . import backend, init as initializers
-from .im2col import col2im, conv_rows, conv_rows_weight_grad, im2col, out_size, shift_columns, to_chwn, weight_grad
+from .im2col import (col2im, col2im_planes, conv_rows, conv_rows_weight_grad, im2col, im2col_planes, out_size,
+                     phases_shape, shift_columns, to_chwn, weight_grad)
 
 
 class Layer:
@@ -217,17 +218,56 @@ class Conv2D(Layer):
         self._in_shape = x.shape
         return cols
 
+    def planes_ok(self, shape) -> bool:
+        """Whether a training forward of NCHW ``shape`` can give its output window-major (:meth:`forward_planes`)."""
+        _, _, h, w = shape
+        (kh, kw), p = self.kernel, self.padding
+        return (not self._rows and self.stride == 1 and out_size(h, kh, 1, p) % 2 == 0
+                and out_size(w, kw, 1, p) % 2 == 0)
+
+    def forward_planes(self, x):
+        """Training forward with the output in window-major memory ``(O, 2, 2, Ho/2, Wo/2, N)``, for a 2x2 pool
+        (engine.fusion; needs :meth:`planes_ok`).  ``out`` is left unset: nothing but the pool reads it."""
+        xp, wt = backend.xp, self.params["W"]
+        if x.dtype != wt.dtype:
+            x = x.astype(wt.dtype)
+        n, c, h, w = x.shape
+        (kh, kw), p, o = self.kernel, self.padding, self.out_ch
+        hb, wb = out_size(h, kh, 1, p) // 2, out_size(w, kw, 1, p) // 2
+        x = to_chwn(x, lambda shape: self._work("chwn", shape, x.dtype))
+        q = self._work("phases", phases_shape(c, h, w, n, p), x.dtype, zero=True)
+        cols = im2col_planes(x, kh, kw, p, out=self._work("planes", (c, kh, kw, 2, 2, hb, wb, n), x.dtype, zero=True),
+                             q=q)
+        y = xp.empty((o, 2, 2, hb, wb, n), dtype=x.dtype)
+        xp.matmul(wt.reshape(o, -1), cols.reshape(c * kh * kw, -1), out=y.reshape(o, -1))
+        y.reshape(o, -1)[...] += self.params["b"][:, None]
+        self._cols, self._in_shape, self.out = cols, x.shape, None
+        return y
+
+    def backward_planes(self, g):
+        """:meth:`backward` for the output gradient in :meth:`forward_planes`' layout ``(O, 2, 2, Ho/2, Wo/2, N)``."""
+        if self._cols is None or self._cols.ndim != 8:
+            raise RuntimeError("Conv2D.backward_planes needs a forward_planes first")
+        return self._backward_matrix(g.reshape(self.out_ch, -1))
+
     def backward(self, g):
-        xp, o, cols, wt = backend.xp, self.out_ch, self._cols, self.params["W"]
+        xp, o, cols = backend.xp, self.out_ch, self._cols
         if cols is None:
             raise RuntimeError("Conv2D.backward needs a forward first (each backward uses up its forward's columns)")
-        self._cols = None
         if g.dtype != cols.dtype:
             g = g.astype(cols.dtype)
         g = g.transpose(1, 2, 3, 0)  # (O, Ho, Wo, N): free when g is in CHWN memory, like our output
         if not g.flags.c_contiguous:
             g = xp.ascontiguousarray(g)
-        gm = g.reshape(o, -1)
+        return self._backward_matrix(g.reshape(o, -1))
+
+    def _backward_matrix(self, gm):
+        """Gradients from ``gm`` (O, L), the output gradient in the columns' order; returns d loss / d x (NCHW view)."""
+        xp, o, cols, wt = backend.xp, self.out_ch, self._cols, self.params["W"]
+        self._cols = None
+        if gm.dtype != cols.dtype:
+            gm = gm.astype(cols.dtype)
+        g = gm.reshape(o, *self.output_shape(self._in_shape[:3])[1:], -1) if self._rows else None
         gm.sum(axis=1, out=self.grads["b"])
         (kh, kw), p = self.kernel, self.padding
         c, h, w, n = self._in_shape
@@ -250,7 +290,11 @@ class Conv2D(Layer):
         # The columns are spent: their buffer takes d loss / d columns (one big buffer, not two, stays in cache),
         # so its padding entries are no longer zero: zero the buffer again for the next forward.
         xp.matmul(wt.reshape(o, -1).T, gm, out=cm)
-        dx = col2im(cols, self.stride, p, out=self._work("dx", (c, h, w, n), cols.dtype))
+        dx = self._work("dx", (c, h, w, n), cols.dtype)
+        if cols.ndim == 8:  # window-major columns (forward_planes)
+            col2im_planes(cols, p, self._work("dphases", phases_shape(c, h, w, n, p), cols.dtype), out=dx)
+        else:
+            col2im(cols, self.stride, p, out=dx)
         cols[...] = 0
         return dx.transpose(3, 0, 1, 2)
 
@@ -289,46 +333,72 @@ class MaxPool2D(Layer):
                 for i in range(k) for j in range(k)]
 
     def forward(self, x, train=False):
-        xp = backend.xp
         _, _, h, w = x.shape
         k, s = self.size, self.stride
         ho, wo = (h - k) // s + 1, (w - k) // s + 1
-        views = self._views(x, ho, wo)
+        best = self._pool(self._views(x, ho, wo))  # layer.out is a fresh array, in the input's memory layout
+        self.x, self._hw, self._planes = x, (ho, wo), False
+        return best
+
+    def forward_planes(self, planes):
+        """A 2x2, stride-2 pool of window-major input ``(C, 2, 2, Ho, Wo, N)`` (engine.fusion): the four
+        elements of each window are four contiguous planes.  Returns the NCHW view of ``(C, Ho, Wo, N)`` memory."""
+        if self.size != 2 or self.stride != 2:
+            raise ValueError("forward_planes is for a 2x2 pool with stride 2")
+        best = self._pool([planes[:, i, j] for i in range(2) for j in range(2)])
+        self.x, self._planes = planes, True
+        return best.transpose(3, 0, 1, 2)
+
+    def _pool(self, views):
+        """The max over ``views`` (the window elements in row-major order); keeps who won for backward."""
+        xp = backend.xp
         if len(views) == 1:
             best, wins = views[0].copy(order="K"), [None]
-        else:  # layer.out is a fresh array, in the input's memory layout
+        else:
             best = xp.maximum(views[0], views[1])
             wins = [None, xp.greater(views[1], views[0], out=self._work("win1", best.shape, xp.bool_, like=best))]
         for t in range(2, len(views)):
             wins.append(xp.greater(views[t], best, out=self._work(f"win{t}", best.shape, xp.bool_, like=best)))
             xp.maximum(best, views[t], out=best)
-        self.x, self.wins, self._hw = x, wins, (ho, wo)
+        self.wins = wins
         self.out = best
         return best
 
     def backward(self, g):
-        xp = backend.xp
+        if self._planes:
+            raise RuntimeError("MaxPool2D.backward after forward_planes: use backward_planes")
         k, s = self.size, self.stride
-        (ho, wo), x, wins = self._hw, self.x, self.wins
+        (ho, wo), x = self._hw, self.x
         dx = self._work("dx", x.shape, x.dtype, like=x)
-        views = self._views(dx, ho, wo)
         if not (s == k and ho * k == x.shape[2] and wo * k == x.shape[3]):
             dx[...] = 0  # some elements are in no window, or in several
+        self._route(g, self._views(dx, ho, wo), overlap=s < k)
+        return dx
+
+    def backward_planes(self, g):
+        """Backward of :meth:`forward_planes`: d loss / d input in the window-major layout."""
+        planes = self.x
+        dx = self._work("dx_planes", planes.shape, planes.dtype)
+        self._route(g.transpose(1, 2, 3, 0), [dx[:, i, j] for i in range(2) for j in range(2)], overlap=False)
+        return dx
+
+    def _route(self, g, views, overlap: bool) -> None:
+        """Each window's gradient to its first maximum: into ``views`` of d loss / d input."""
+        xp, wins = backend.xp, self.wins
         # From the last element back: it got the gradient where it won; the rest goes to the earlier ones.
         rest = g  # backward may overwrite its argument
         for t in range(len(views) - 1, 0, -1):
-            if s >= k:  # windows do not overlap: each element is written once
+            if not overlap:  # windows do not overlap: each element is written once
                 xp.multiply(rest, wins[t], out=views[t])
                 rest -= views[t]
             else:
                 part = rest * wins[t]
                 views[t] += part
                 rest -= part
-        if s >= k:
+        if not overlap:
             views[0][...] = rest
         else:
             views[0] += rest
-        return dx
 
 
 class Flatten(Layer):

@@ -23,7 +23,7 @@ import zipfile
 
 import numpy as np
 
-from . import backend, data_parallel
+from . import backend, data_parallel, fusion
 from .atomic import atomic_file
 from .errors import ModelFileError
 from .layers import Layer, MaxPool2D, ReLU, from_spec
@@ -46,13 +46,24 @@ def train_order(layers: list[Layer]) -> list[Layer]:
     return order
 
 
+def training_steps(layers: list[Layer], input_grad: bool) -> tuple[list, list]:
+    """What a training pass runs, forward and backward: :func:`train_order`, then engine.fusion's fused steps.
+
+    Without an input gradient, backward stops at the first step with parameters.
+    """
+    steps = fusion.fuse(train_order(layers))
+    if input_grad:
+        return steps, steps[::-1]
+    first = next((i for i, step in enumerate(steps) if step.params), None)
+    return steps, ([] if first is None else steps[first:][::-1])
+
+
 class Sequential:
     """Layers applied in order; owns their parameters (packed flat) and their model file."""
 
     def __init__(self, layers: list[Layer], input_grad: bool = False):
         """``input_grad``: make ``backward`` return the gradient w.r.t. the input (off: nothing needs it)."""
         self.layers = list(layers)
-        self._train_layers = train_order(self.layers)
         self.meta: dict = {}
         self._pack()
         self.input_grad = input_grad
@@ -131,13 +142,11 @@ class Sequential:
         first = next((i for i, layer in enumerate(self.layers) if layer.params), None)
         for i, layer in enumerate(self.layers):
             layer.input_grad = value or (first is not None and i > first)
-        # (the train order moves no layer with parameters, so ``first`` is the same in it)
         if value:
-            self._backward_layers, self._train_backward = self.layers[::-1], self._train_layers[::-1]
-        elif first is None:
-            self._backward_layers, self._train_backward = [], []
+            self._backward_layers = self.layers[::-1]
         else:
-            self._backward_layers, self._train_backward = self.layers[first:][::-1], self._train_layers[first:][::-1]
+            self._backward_layers = [] if first is None else self.layers[first:][::-1]
+        self._train_layers, self._train_backward = training_steps(self.layers, value)
         self._last_backward = self._backward_layers  # what backward runs: the reverse of the last forward's order
         self._halves = None  # its copies of the layers were made for the old setting
 
