@@ -225,7 +225,12 @@ def phases_shape(c: int, h: int, w: int, n: int, pad: int) -> tuple:
     return (c, 2, 2, (h + 2 * pad + 1) // 2, (w + 2 * pad + 1) // 2, n)
 
 
-def im2col_planes(x, kh: int, kw: int, pad: int, out, q):
+def phase_views(q, kh: int, kw: int, hb: int, wb: int) -> list:
+    """The ``kh * kw`` strided views of the phases ``q`` that :func:`im2col_planes` copies (make them once per buffer)."""
+    return [_phase_view(q, i, j, hb, wb) for i in range(kh) for j in range(kw)]
+
+
+def im2col_planes(x, kh: int, kw: int, pad: int, out, q, views=None):
     """Stride-1 columns of CHWN ``x`` in window-major order: ``out[c, i, j, di, dj, y, x, n] = xpad[c, 2y+di+i, 2x+dj+j, n]``.
 
     A product with them gives the output as ``(O, 2, 2, Ho/2, Wo/2, N)``: the four elements of
@@ -233,7 +238,7 @@ def im2col_planes(x, kh: int, kw: int, pad: int, out, q):
     than four strided views (engine.fusion).  ``q``: a zeroed buffer of :func:`phases_shape` that
     takes the padded input split into its four (row, column) parities; each kernel offset is then
     one copy with long contiguous runs.  Only the parts with data are written (``q``'s border
-    stays zero), so both buffers are zeroed once, when made.
+    stays zero), so both buffers are zeroed once, when made.  ``views``: :func:`phase_views` of ``q``.
     """
     c, h, w, n = x.shape
     _, _, _, _, _, hb, wb, _ = out.shape
@@ -242,21 +247,22 @@ def im2col_planes(x, kh: int, kw: int, pad: int, out, q):
         for b in range(2):
             v0, s, ns = _phase_spans(w, pad, b)
             q[:, a, b, u0 : u0 + nr, v0 : v0 + ns] = x[:, r::2, s::2]
-    for i in range(kh):
-        for j in range(kw):
-            out[:, i, j] = _phase_view(q, i, j, hb, wb)
+    views = phase_views(q, kh, kw, hb, wb) if views is None else views
+    flat = out.reshape(c, kh * kw, *out.shape[3:])
+    for t, view in enumerate(views):
+        flat[:, t] = view
     return out
 
 
-def col2im_planes(dcols, pad: int, q, out):
+def col2im_planes(dcols, pad: int, q, out, views=None):
     """Adjoint of :func:`im2col_planes`: sums ``dcols`` into ``out``, an unpadded CHWN image (``q``: scratch phases)."""
-    _, kh, kw, _, _, hb, wb, _ = dcols.shape
+    c, kh, kw, _, _, hb, wb, _ = dcols.shape
     _, h, w, _ = out.shape
     q[...] = 0
-    for i in range(kh):
-        for j in range(kw):
-            view = _phase_view(q, i, j, hb, wb)
-            view += dcols[:, i, j]
+    views = phase_views(q, kh, kw, hb, wb) if views is None else views
+    flat = dcols.reshape(c, kh * kw, *dcols.shape[3:])
+    for t, view in enumerate(views):
+        view += flat[:, t]
     for a in range(2):
         u0, r, nr = _phase_spans(h, pad, a)
         for b in range(2):

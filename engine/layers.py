@@ -29,7 +29,7 @@ import numpy as np
 
 from . import backend, init as initializers
 from .im2col import (col2im, col2im_planes, conv_rows, conv_rows_weight_grad, im2col, im2col_planes, out_size,
-                     phases_shape, shift_columns, to_chwn, weight_grad)
+                     phase_views, phases_shape, shift_columns, to_chwn, weight_grad)
 
 
 class Layer:
@@ -237,12 +237,19 @@ class Conv2D(Layer):
         x = to_chwn(x, lambda shape: self._work("chwn", shape, x.dtype))
         q = self._work("phases", phases_shape(c, h, w, n, p), x.dtype, zero=True)
         cols = im2col_planes(x, kh, kw, p, out=self._work("planes", (c, kh, kw, 2, 2, hb, wb, n), x.dtype, zero=True),
-                             q=q)
+                             q=q, views=self._views_of("phases", q, hb, wb))
         y = xp.empty((o, 2, 2, hb, wb, n), dtype=x.dtype)
         xp.matmul(wt.reshape(o, -1), cols.reshape(c * kh * kw, -1), out=y.reshape(o, -1))
         y.reshape(o, -1)[...] += self.params["b"][:, None]
         self._cols, self._in_shape, self.out = cols, x.shape, None
         return y
+
+    def _views_of(self, key: str, q, hb: int, wb: int) -> list:
+        """engine.im2col.phase_views of the work buffer ``q``, kept with it (a strided view costs ~4 µs to make)."""
+        entry = self._work_bufs.get(key + "_views")
+        if entry is None or entry[0] is not q:
+            self._work_bufs[key + "_views"] = entry = (q, phase_views(q, *self.kernel, hb, wb))
+        return entry[1]
 
     def backward_planes(self, g):
         """:meth:`backward` for the output gradient in :meth:`forward_planes`' layout ``(O, 2, 2, Ho/2, Wo/2, N)``."""
@@ -292,7 +299,8 @@ class Conv2D(Layer):
         xp.matmul(wt.reshape(o, -1).T, gm, out=cm)
         dx = self._work("dx", (c, h, w, n), cols.dtype)
         if cols.ndim == 8:  # window-major columns (forward_planes)
-            col2im_planes(cols, p, self._work("dphases", phases_shape(c, h, w, n, p), cols.dtype), out=dx)
+            q = self._work("dphases", phases_shape(c, h, w, n, p), cols.dtype)
+            col2im_planes(cols, p, q, out=dx, views=self._views_of("dphases", q, *cols.shape[5:7]))
         else:
             col2im(cols, self.stride, p, out=dx)
         cols[...] = 0
