@@ -42,7 +42,7 @@ from engine.losses import get_loss  # noqa: E402
 from engine.optimizers import Adam  # noqa: E402
 
 # The conv helpers (engine.im2col), wrapped where the layers look them up, when present.
-PARTS = ("pad_chwn", "to_chwn", "im2col", "col2im", "shift_columns")
+PARTS = ("pad_chwn", "to_chwn", "im2col", "col2im", "shift_columns", "im2col_planes", "col2im_planes")
 
 
 def helper_modules():
@@ -150,6 +150,9 @@ def profile(workload: str, steps: int, batch: int | None, data) -> dict:
     for layer, name in zip(model.layers, names):
         layer.forward = clock.layer(layer.forward, name, "forward")
         layer.backward = clock.layer(layer.backward, name, "backward")
+        if hasattr(layer, "forward_planes"):  # the fused conv + pool step (engine.fusion) calls these
+            layer.forward_planes = clock.layer(layer.forward_planes, name, "forward")
+            layer.backward_planes = clock.layer(layer.backward_planes, name, "backward")
     loss.forward = clock.layer(loss.forward, "loss", "forward")
     loss.backward = clock.layer(loss.backward, "loss", "backward")
     xp = backend.xp
