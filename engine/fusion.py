@@ -21,7 +21,7 @@ class ConvPool:
     """A Conv2D and the 2x2, stride-2 MaxPool2D after it, as one training step (see the module docstring).
 
     Falls back to the two layers one after the other when the conv cannot give window-major output
-    (row products, a stride, odd output sizes); ``params`` and ``input_grad`` are the conv's.
+    (row products, a stride, odd output sizes); ``params`` and ``grads`` are the conv's.
     """
 
     def __init__(self, conv: Conv2D, pool: MaxPool2D):
@@ -35,10 +35,6 @@ class ConvPool:
     @property
     def grads(self) -> dict:
         return self.conv.grads
-
-    @property
-    def input_grad(self) -> bool:
-        return self.conv.input_grad
 
     name = "ConvPool"
 

@@ -52,10 +52,16 @@ def training_steps(layers: list[Layer], input_grad: bool) -> tuple[list, list]:
     Without an input gradient, backward stops at the first step with parameters.
     """
     steps = fusion.fuse(train_order(layers))
+    return steps, backward_steps(steps, input_grad)
+
+
+def backward_steps(steps: list, input_grad: bool) -> list:
+    """``steps`` in the order backward runs them: reversed, and without an input gradient only from the
+    first step with parameters on (nothing before it needs a gradient)."""
     if input_grad:
-        return steps, steps[::-1]
+        return steps[::-1]
     first = next((i for i, step in enumerate(steps) if step.params), None)
-    return steps, ([] if first is None else steps[first:][::-1])
+    return [] if first is None else steps[first:][::-1]
 
 
 class Sequential:
@@ -142,10 +148,7 @@ class Sequential:
         first = next((i for i, layer in enumerate(self.layers) if layer.params), None)
         for i, layer in enumerate(self.layers):
             layer.input_grad = value or (first is not None and i > first)
-        if value:
-            self._backward_layers = self.layers[::-1]
-        else:
-            self._backward_layers = [] if first is None else self.layers[first:][::-1]
+        self._backward_layers = backward_steps(self.layers, value)
         self._train_layers, self._train_backward = training_steps(self.layers, value)
         self._last_backward = self._backward_layers  # what backward runs: the reverse of the last forward's order
         self._halves = None  # its copies of the layers were made for the old setting
