@@ -207,6 +207,17 @@ def _phase_spans(size: int, pad: int, a: int) -> tuple[int, int, int]:
     return u0, first, len(range(first, size, 2))
 
 
+def _phases(h: int, w: int, pad: int):
+    """``(q index, image index)`` for each parity ``(a, b)``: where in the phases, and from which pixels of the
+    unpadded CHWN image, phase ``(a, b)`` of the padded image holds data."""
+    for a in range(2):
+        u0, r, nr = _phase_spans(h, pad, a)
+        for b in range(2):
+            v0, s, ns = _phase_spans(w, pad, b)
+            yield (slice(None), a, b, slice(u0, u0 + nr), slice(v0, v0 + ns)), (slice(None), slice(r, None, 2),
+                                                                                 slice(s, None, 2))
+
+
 def _phase_view(q, i: int, j: int, hb: int, wb: int):
     """``v[c, di, dj, y, x, n] = xpad[c, 2y + di + i, 2x + dj + j, n]`` as a strided view of the phases ``q``.
 
@@ -242,11 +253,8 @@ def im2col_planes(x, kh: int, kw: int, pad: int, out, q, views=None):
     """
     c, h, w, n = x.shape
     _, _, _, _, _, hb, wb, _ = out.shape
-    for a in range(2):
-        u0, r, nr = _phase_spans(h, pad, a)
-        for b in range(2):
-            v0, s, ns = _phase_spans(w, pad, b)
-            q[:, a, b, u0 : u0 + nr, v0 : v0 + ns] = x[:, r::2, s::2]
+    for in_q, in_x in _phases(h, w, pad):
+        q[in_q] = x[in_x]
     views = phase_views(q, kh, kw, hb, wb) if views is None else views
     flat = out.reshape(c, kh * kw, *out.shape[3:])
     for t, view in enumerate(views):
@@ -263,9 +271,6 @@ def col2im_planes(dcols, pad: int, q, out, views=None):
     flat = dcols.reshape(c, kh * kw, *dcols.shape[3:])
     for t, view in enumerate(views):
         view += flat[:, t]
-    for a in range(2):
-        u0, r, nr = _phase_spans(h, pad, a)
-        for b in range(2):
-            v0, s, ns = _phase_spans(w, pad, b)
-            out[:, r::2, s::2] = q[:, a, b, u0 : u0 + nr, v0 : v0 + ns]
+    for in_q, in_x in _phases(h, w, pad):
+        out[in_x] = q[in_q]
     return out
