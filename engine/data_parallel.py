@@ -1,12 +1,19 @@
 """Two CPU cores on one training batch: its halves run through two copies of the layers at once.
 
 OpenBLAS threads the skinny GEMMs of a small CNN poorly, and nothing else in a step is threaded.
-NumPy releases the GIL inside BLAS calls and big ufunc loops, so a worker thread running the
-second half of the batch through a copy of the layers, while the calling thread runs the first
-half, keeps two cores busy for the whole step.  The copy shares the parameter arrays (views into
-the model's flat buffer) and has its own gradient buffer and work buffers; the halves' gradients
-are summed (the loss gradient already divides by the whole batch, so the sum is the batch's).
-BLAS runs one thread per half while they do.
+So the calling thread runs the first half of the batch while a second worker runs the other half
+through a copy of the layers; the halves' gradients are summed (the loss gradient already divides
+by the whole batch, so the sum is the batch's).  BLAS runs one thread per half while they do.
+
+The second half runs in a **worker process** (:class:`ProcessParallel`) where it can: a step of a
+small CNN is hundreds of NumPy calls, each of which takes the GIL back when it returns, and two
+threads wait on each other for it (``tools/halves_check.py`` measures one half alone, in two
+threads and in two processes).  The worker rebuilds the layers from their specs; the parameters
+(copied in before each forward), its gradients and the half's input, output and gradient pass
+through one shared memory-mapped file, and a pipe carries a few bytes of command each way.
+Where no process can be started, or ``NNPLAY_HALVES=thread``, a **worker thread**
+(:class:`DataParallel`) runs a copy of the layers that shares the parameter arrays instead.
+Both run exactly the same arithmetic on the same halves.
 
 :func:`eligible` decides: NumPy only (CuPy has its own parallelism), only when BLAS may use more
 than one thread (``--threads``/``threadpool_limits``: the process was given more than one core),
@@ -18,6 +25,10 @@ little differently from one thread (other float sums), as BLAS threads do.
 from __future__ import annotations
 
 import copy
+import math
+import os
+import tempfile
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -117,6 +128,231 @@ class DataParallel:
             finally:
                 second.result()
         self.model.flat_grads += self.flat_grads
+
+
+class HalfWorkerError(RuntimeError):
+    """The worker process that trains the second half of each batch failed or stopped."""
+
+
+def _map(path: str, dtype, n: int) -> np.ndarray:
+    """``n`` items of ``dtype`` in the shared file at ``path`` (read-write, shared between processes)."""
+    return np.memmap(path, dtype=dtype, mode="r+", shape=(n,)).view(np.ndarray)  # plain arrays compute faster
+
+
+def _serve(fd: int) -> None:
+    """The worker process (``python -c`` started by :class:`ProcessParallel`): build the layers, then
+    run halves on command until told to stop or the training process is gone."""
+    from multiprocessing.connection import Connection
+
+    from threadpoolctl import threadpool_limits
+
+    from .layers import from_spec
+    from .model import Sequential, training_steps
+
+    conn = Connection(fd)
+    try:
+        specs, dtype, input_grad, path, n_params = conn.recv()
+    except EOFError:
+        return
+    threadpool_limits(1)
+    dtype = np.dtype(dtype)
+    model = Sequential([from_spec(spec, dtype=dtype) for spec in specs])
+    shared = _map(path, dtype, 2 * n_params)
+    params, grads = shared[:n_params], shared[n_params:]
+    for layer, offsets in zip(model.layers, model._offsets):
+        for name, at in offsets.items():
+            size = layer.params[name].size
+            layer.params[name] = params[at : at + size].reshape(layer.params[name].shape)
+            layer.grads[name] = grads[at : at + size].reshape(layer.grads[name].shape)
+    steps, backward_steps = training_steps(model.layers, input_grad)
+    io = None
+    conn.send(("ready",))
+    while True:
+        try:
+            command = conn.recv()
+        except (EOFError, OSError):
+            return
+        if command is None:
+            return
+        try:
+            kind = command[0]
+            if kind == "io":  # a new (bigger) file for the halves' input, output and gradient
+                io = _map(command[1], dtype, command[2])
+                conn.send(("ok",))
+            elif kind == "forward":
+                shape, out_at = command[1], command[2]
+                out = _forward(steps, io[: math.prod(shape)].reshape(shape))
+                io[out_at : out_at + out.size] = out.reshape(-1)
+                conn.send(("ok", out.shape))
+            elif kind == "backward":
+                shape, at = command[1], command[2]
+                _backward(backward_steps, io[at : at + math.prod(shape)].reshape(shape))
+                conn.send(("ok",))
+            else:
+                conn.send(("error", f"unknown command {kind!r}"))
+        except Exception as exc:  # said to the training process, which raises it there
+            conn.send(("error", f"{type(exc).__name__}: {exc}"))
+
+
+def _shared_file(n_bytes: int) -> str:
+    """A new file of ``n_bytes`` zeros in memory-backed storage where there is some (/dev/shm)."""
+    where = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+    fd, path = tempfile.mkstemp(prefix="nnplay-halves-", dir=where)
+    try:
+        os.ftruncate(fd, max(n_bytes, 1))
+    finally:
+        os.close(fd)
+    return path
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _stop(process, conn) -> None:
+    """Ask the worker to end, then make sure it has (a finalizer: never raises)."""
+    try:
+        conn.send(None)
+        conn.close()
+    except (OSError, ValueError):
+        pass
+    try:
+        process.wait(timeout=2)
+    except Exception:
+        process.kill()
+        process.wait()
+
+
+class ProcessParallel:
+    """The second half of each training batch in a worker process (see the module docstring)."""
+
+    def __init__(self, model):
+        import socket
+        import subprocess
+        import sys
+        from multiprocessing.connection import Connection
+
+        self._model = weakref.ref(model)  # no cycle: a model dropped ends its worker at once
+        n = self.n_params = int(model.flat_params.size)
+        self.dtype = model.dtype
+        path = _shared_file(2 * n * self.dtype.itemsize)
+        try:
+            shared = _map(path, self.dtype, 2 * n)
+            self.params, self.grads = shared[:n], shared[n:]
+            ours, theirs = socket.socketpair()
+            # A fresh interpreter, not multiprocessing's spawn: that would re-run the caller's main script.
+            package = __name__.rpartition(".")[0]
+            root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+            code = (f"import sys; sys.path.insert(0, {root!r}); "
+                    f"from {package}.data_parallel import _serve; _serve({theirs.fileno()})")
+            env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+            try:
+                self.process = subprocess.Popen([sys.executable, "-c", code], pass_fds=[theirs.fileno()], env=env,
+                                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                                stderr=subprocess.DEVNULL)  # never onto the app's screen
+            finally:
+                theirs.close()
+            self.conn = Connection(ours.detach())
+            self._finalizer = weakref.finalize(self, _stop, self.process, self.conn)
+            self._send((model.specs(), self.dtype.str, model.input_grad, path, n))
+            self._reply()  # "ready": the layers are built and the file is mapped
+        finally:
+            _unlink(path)  # both processes hold it mapped: nothing is left behind however they end
+        self.io, self.half, self._out_at, self._shapes = None, 0, 0, {}
+
+    @property
+    def model(self):
+        return self._model()
+
+    def _lost(self) -> HalfWorkerError:
+        self.close()
+        if self.model is not None and self.model._halves is self:
+            self.model._halves = None  # the next split batch starts a new worker
+        return HalfWorkerError("the process training the second half of each batch stopped")
+
+    def _send(self, command) -> None:
+        try:
+            self.conn.send(command)
+        except (OSError, ValueError):
+            raise self._lost() from None
+
+    def _reply(self) -> tuple:
+        try:
+            reply = self.conn.recv()
+        except (EOFError, OSError):
+            raise self._lost() from None
+        if reply[0] == "error":
+            raise HalfWorkerError(f"the process training the second half of each batch failed: {reply[1]}")
+        return reply
+
+    def _sample_out(self, shape: tuple) -> tuple:
+        """The model's output shape for one sample of ``shape``."""
+        if shape not in self._shapes:
+            out = shape
+            for layer in self.model.layers:
+                out = layer.output_shape(out)
+            self._shapes[shape] = tuple(out)
+        return self._shapes[shape]
+
+    def _io_for(self, n_items: int) -> np.ndarray:
+        """The shared input/output/gradient file, grown (a new one) when a batch needs more room."""
+        if self.io is None or self.io.size < n_items:
+            size = max(n_items, 2 * (0 if self.io is None else self.io.size))
+            path = _shared_file(size * self.dtype.itemsize)
+            try:
+                self.io = _map(path, self.dtype, size)
+                self._send(("io", path, size))
+                self._reply()
+            finally:
+                _unlink(path)
+        return self.io
+
+    def forward(self, x):
+        h = self.half = (len(x) + 1) // 2
+        second = x[h:]
+        out_shape = (len(second), *self._sample_out(second.shape[1:]))
+        n_in, n_out = second.size, math.prod(out_shape)
+        io = self._io_for(n_in + 2 * n_out)
+        io[:n_in] = second.reshape(-1)
+        self._out_at = n_in
+        self.params[...] = self.model.flat_params  # this step's weights
+        with _OneBlasThread():
+            self._send(("forward", second.shape, n_in))
+            try:
+                a = _forward(self.model._train_layers, x[:h])
+            finally:  # never return while the worker still has this step (an error in this half too)
+                reply = self._reply()
+        b = io[n_in : n_in + math.prod(reply[1])].reshape(reply[1])
+        return np.concatenate([a, b])
+
+    def backward(self, g):
+        h, at = self.half, self._out_at
+        second = g[h:]
+        n = second.size
+        self.io[at + n : at + 2 * n] = second.reshape(-1)
+        with _OneBlasThread():
+            self._send(("backward", second.shape, at + n))
+            try:
+                _backward(self.model._train_backward, g[:h])
+            finally:
+                self._reply()
+        self.model.flat_grads += self.grads
+
+    def close(self) -> None:
+        self._finalizer()
+
+
+def make(model, offsets: list[dict]):
+    """The split for ``model``: a worker process where one starts (``NNPLAY_HALVES=thread``: a thread)."""
+    if os.environ.get("NNPLAY_HALVES", "").strip().lower() != "thread":
+        try:
+            return ProcessParallel(model)
+        except (OSError, HalfWorkerError, ImportError):
+            pass  # no processes here (a sandbox, no shared memory): the thread does the same work, slower
+    return DataParallel(model, offsets)
 
 
 def eligible(model, n: int) -> bool:

@@ -159,7 +159,7 @@ class Sequential:
         self._split = None
         if train and data_parallel.eligible(self, len(x)):
             if self._halves is None:
-                self._halves = data_parallel.DataParallel(self, self._offsets)
+                self._halves = data_parallel.make(self, self._offsets)
             self._split = self._halves
             return self._split.forward(x)
         layers, self._last_backward = ((self._train_layers, self._train_backward) if train

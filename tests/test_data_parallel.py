@@ -1,6 +1,12 @@
-"""engine.data_parallel: a training batch split in halves over two threads gives the batch's gradients."""
+"""engine.data_parallel: a training batch split in halves (a worker process or thread) gives the batch's gradients."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
+import pytest
 from threadpoolctl import threadpool_limits
 
 from engine import builders, data_parallel
@@ -57,3 +63,63 @@ def test_split_restores_blas_threads():
         _grads(model, rng.random((40, 1, 28, 28)).astype(np.float32), rng.integers(0, 10, 40), 2)
         assert model._halves is not None
         assert data_parallel.blas_threads() == 2
+
+
+def test_process_and_thread_halves_give_the_same_numbers(monkeypatch):
+    """The worker process runs the same arithmetic as the worker thread: equal to the last bit."""
+    rng = np.random.default_rng(2)
+    x, y = rng.random((40, 1, 28, 28)).astype(np.float32), rng.integers(0, 10, 40)
+    proc = builders.cnn((3, 4), dense=(8,), seed=0)
+    _, g_proc = _grads(proc, x, y, 2)
+    assert isinstance(proc._halves, data_parallel.ProcessParallel)
+    monkeypatch.setenv("NNPLAY_HALVES", "thread")
+    thread = builders.cnn((3, 4), dense=(8,), seed=0)
+    _, g_thread = _grads(thread, x, y, 2)
+    assert type(thread._halves) is data_parallel.DataParallel
+    np.testing.assert_array_equal(g_proc, g_thread)
+    proc._halves.close()
+
+
+def test_a_dead_worker_process_is_one_error_then_a_new_worker():
+    rng = np.random.default_rng(3)
+    x, y = rng.random((40, 1, 28, 28)).astype(np.float32), rng.integers(0, 10, 40)
+    model = builders.cnn((2,), seed=0)
+    _, before = _grads(model, x, y, 2)
+    first = model._halves
+    first.process.kill()
+    first.process.wait()
+    with pytest.raises(data_parallel.HalfWorkerError, match="stopped"):
+        _grads(model, x, y, 2)
+    _, after = _grads(model, x, y, 2)  # a new worker, the same gradients
+    assert model._halves is not first and model._halves.process.poll() is None
+    np.testing.assert_array_equal(after, before)
+    model._halves.close()
+
+
+def test_a_script_without_a_main_guard_is_not_run_again(tmp_path):
+    """multiprocessing's spawn would import the caller's script in the worker; ours starts a bare interpreter."""
+    script = tmp_path / "train.py"
+    script.write_text(
+        "import sys, numpy as np\n"
+        f"sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r})\n"
+        "from threadpoolctl import threadpool_limits\n"
+        "from engine import builders\n"
+        "print('script ran', flush=True)\n"
+        "m = builders.cnn((2,), seed=0)\n"
+        "with threadpool_limits(2):\n"
+        "    m.forward(np.zeros((40, 1, 28, 28), np.float32), True)\n"
+        "print(type(m._halves).__name__, flush=True)\n")
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,
+                         env={k: v for k, v in os.environ.items() if k != "NNPLAY_HALVES"})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == ["script ran", "ProcessParallel"]
+
+
+def test_dropping_the_model_ends_its_worker_process():
+    rng = np.random.default_rng(4)
+    model = builders.cnn((2,), seed=0)
+    _grads(model, rng.random((40, 1, 28, 28)).astype(np.float32), rng.integers(0, 10, 40), 2)
+    worker = model._halves.process
+    assert worker.poll() is None
+    del model  # no reference cycle holds it: the worker is told to stop right here
+    assert worker.wait(timeout=5) == 0
