@@ -72,9 +72,9 @@ class _OneBlasThread:
             c.set_num_threads(n)
 
 
-def _forward(layers, x):
+def _forward(layers, x, train: bool = True):
     for layer in layers:
-        x = layer.forward(x, True)
+        x = layer.forward(x, train)
     return x
 
 
@@ -102,22 +102,30 @@ class DataParallel:
         self.flat_grads = np.zeros_like(model.flat_grads)
         from .model import training_steps
 
-        twins = [_copy_layer(layer, self.flat_grads, off) for layer, off in zip(model.layers, offsets)]
-        self.layers, self.backward_layers = training_steps(twins, model.input_grad)  # as the model trains
+        self.twins = [_copy_layer(layer, self.flat_grads, off) for layer, off in zip(model.layers, offsets)]
+        self.layers, self.backward_layers = training_steps(self.twins, model.input_grad)  # as the model trains
         self.half = 0
 
-    def forward(self, x):
+    def _split(self, x, ours, theirs, train: bool):
         global _pool
         if _pool is None:
             _pool = ThreadPoolExecutor(1, thread_name_prefix="nnplay-half-batch")
-        h = self.half = (len(x) + 1) // 2
+        h = (len(x) + 1) // 2
         with _OneBlasThread():
-            second = _pool.submit(_forward, self.layers, x[h:])
+            second = _pool.submit(_forward, theirs, x[h:], train)
             try:
-                a = _forward(self.model._train_layers, x[:h])
+                a = _forward(ours, x[:h], train)
             finally:  # never return while the worker still uses the copies (an error in this half too)
                 b = second.result()
         return np.concatenate([a, b])
+
+    def forward(self, x):
+        self.half = (len(x) + 1) // 2
+        return self._split(x, self.model._train_layers, self.layers, True)
+
+    def infer(self, x):
+        """Evaluation-mode outputs of a big batch, its halves on two cores."""
+        return self._split(x, self.model.layers, self.twins, False)
 
     def backward(self, g):
         h = self.half
@@ -179,9 +187,10 @@ def _serve(fd: int) -> None:
             if kind == "io":  # a new (bigger) file for the halves' input, output and gradient
                 io = _map(command[1], dtype, command[2])
                 conn.send(("ok",))
-            elif kind == "forward":
+            elif kind in ("forward", "infer"):
                 shape, out_at = command[1], command[2]
-                out = _forward(steps, io[: math.prod(shape)].reshape(shape))
+                x = io[: math.prod(shape)].reshape(shape)
+                out = _forward(steps, x) if kind == "forward" else _forward(model.layers, x, False)
                 io[out_at : out_at + out.size] = out.reshape(-1)
                 conn.send(("ok", out.shape))
             elif kind == "backward":
@@ -311,18 +320,27 @@ class ProcessParallel:
         return self.io
 
     def forward(self, x):
-        h = self.half = (len(x) + 1) // 2
+        self.half = (len(x) + 1) // 2
+        return self._split(x, "forward")
+
+    def infer(self, x):
+        """Evaluation-mode outputs of a big batch, its halves on two cores."""
+        return self._split(x, "infer")
+
+    def _split(self, x, kind: str):
+        h = (len(x) + 1) // 2
         second = x[h:]
         out_shape = (len(second), *self._sample_out(second.shape[1:]))
         n_in, n_out = second.size, math.prod(out_shape)
-        io = self._io_for(n_in + 2 * n_out)
+        io = self._io_for(n_in + 2 * n_out)  # the half's input, its output, then (training) its gradient
         io[:n_in] = second.reshape(-1)
         self._out_at = n_in
         self.params[...] = self.model.flat_params  # this step's weights
         with _OneBlasThread():
-            self._send(("forward", second.shape, n_in))
+            self._send((kind, second.shape, n_in))
             try:
-                a = _forward(self.model._train_layers, x[:h])
+                a = (_forward(self.model._train_layers, x[:h]) if kind == "forward"
+                     else _forward(self.model.layers, x[:h], False))
             finally:  # never return while the worker still has this step (an error in this half too)
                 reply = self._reply()
         b = io[n_in : n_in + math.prod(reply[1])].reshape(reply[1])

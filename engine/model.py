@@ -168,6 +168,16 @@ class Sequential:
             x = layer.forward(x, train)
         return x
 
+    def infer(self, x):
+        """Evaluation-mode outputs only (scoring a data set): with BLAS allowed several threads a big batch
+        runs as two halves on two cores, like training, so the layers' ``out`` are not this batch's
+        (use :meth:`forward` for activations). Between a training forward and its backward, don't."""
+        if not data_parallel.eligible(self, len(x)):
+            return self.forward(x)
+        if self._halves is None:
+            self._halves = data_parallel.make(self, self._offsets)
+        return self._halves.infer(x)
+
     def backward(self, grad):
         """Fill every layer's grads; returns d loss / d input if ``input_grad`` else None."""
         if self._split is not None:

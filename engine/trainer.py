@@ -251,7 +251,7 @@ class Trainer:
         n, total, correct = len(y), 0.0, 0  # summed on the device, read once at the end
         for a in range(0, n, self.eval_batch):
             b = min(a + self.eval_batch, n)
-            out = self.model.forward(self._batch_x(x, a, b))
+            out = self.model.infer(self._batch_x(x, a, b))  # two cores where training has them
             total = total + self.loss.forward(out, y[a:b]) * (b - a)
             if self._accuracy is not None:
                 if self._count_correct is None:

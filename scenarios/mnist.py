@@ -267,7 +267,7 @@ class MnistRun(Run):
         xp = backend.xp
         for a in range(0, len(d.test_labels), 1000):
             x, y = d.test_images[a : a + 1000], d.test_labels[a : a + 1000]
-            out = self.model.forward(self.prepare(x))
+            out = self.model.infer(self.prepare(x))
             total += loss.forward(out, xp.asarray(y.astype(np.int64))) * len(y)
             correct += int((backend.to_host(out.argmax(axis=1)) == y).sum())
         n = len(d.test_labels)

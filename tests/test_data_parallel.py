@@ -123,3 +123,23 @@ def test_dropping_the_model_ends_its_worker_process():
     assert worker.poll() is None
     del model  # no reference cycle holds it: the worker is told to stop right here
     assert worker.wait(timeout=5) == 0
+
+
+@pytest.mark.parametrize("halves", ["process", "thread"])
+def test_infer_scores_a_big_batch_on_the_halves_as_forward_does(monkeypatch, halves):
+    if halves == "thread":
+        monkeypatch.setenv("NNPLAY_HALVES", "thread")
+    rng = np.random.default_rng(5)
+    x = rng.random((301, 1, 28, 28))
+    model = builders.cnn((3, 4), dense=(8,), seed=0, dtype=np.float64)
+    whole = model.forward(x)
+    with threadpool_limits(2):
+        split = model.infer(x)
+        assert model._halves is not None  # it really ran as halves
+        small = model.infer(x[:20])  # too small to split: the plain forward
+    np.testing.assert_allclose(split, whole, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(small, whole[:20], rtol=1e-12, atol=1e-14)
+    # Training after an evaluation on the halves still gives the whole batch's gradient.
+    y = rng.integers(0, 10, 301)
+    ref = builders.cnn((3, 4), dense=(8,), seed=0, dtype=np.float64)
+    np.testing.assert_allclose(_grads(model, x, y, 2)[1], _grads(ref, x, y, 1)[1], rtol=1e-10, atol=1e-13)

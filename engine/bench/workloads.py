@@ -41,7 +41,7 @@ W4_RECIPE = {
 
 
 def engine_accuracy(model: Sequential, x, y, batch: int = 1000) -> float:
-    right = sum(int((backend.to_host(model.forward(backend.asarray(x[a : a + batch]))).argmax(1) == y[a : a + batch]).sum())
+    right = sum(int((backend.to_host(model.infer(backend.asarray(x[a : a + batch]))).argmax(1) == y[a : a + batch]).sum())
                 for a in range(0, len(x), batch))
     return right / len(x)
 
