@@ -166,12 +166,7 @@ def _serve(fd: int) -> None:
     dtype = np.dtype(dtype)
     model = Sequential([from_spec(spec, dtype=dtype) for spec in specs])
     shared = _map(path, dtype, 2 * n_params)
-    params, grads = shared[:n_params], shared[n_params:]
-    for layer, offsets in zip(model.layers, model._offsets):
-        for name, at in offsets.items():
-            size = layer.params[name].size
-            layer.params[name] = params[at : at + size].reshape(layer.params[name].shape)
-            layer.grads[name] = grads[at : at + size].reshape(layer.grads[name].shape)
+    model.bind(shared[:n_params], shared[n_params:], keep_values=False)  # the training process writes the weights
     steps, backward_steps = training_steps(model.layers, input_grad)
     io = None
     conn.send(("ready",))
@@ -245,7 +240,7 @@ class ProcessParallel:
         from multiprocessing.connection import Connection
 
         self._model = weakref.ref(model)  # no cycle: a model dropped ends its worker at once
-        n = self.n_params = int(model.flat_params.size)
+        n = int(model.flat_params.size)
         self.dtype = model.dtype
         path = _shared_file(2 * n * self.dtype.itemsize)
         try:
@@ -298,12 +293,9 @@ class ProcessParallel:
         return reply
 
     def _sample_out(self, shape: tuple) -> tuple:
-        """The model's output shape for one sample of ``shape``."""
+        """The model's output shape for one sample of ``shape`` (the last row of its summary)."""
         if shape not in self._shapes:
-            out = shape
-            for layer in self.model.layers:
-                out = layer.output_shape(out)
-            self._shapes[shape] = tuple(out)
+            self._shapes[shape] = tuple(self.model.summary(shape)[-1][1])
         return self._shapes[shape]
 
     def _io_for(self, n_items: int) -> np.ndarray:

@@ -84,27 +84,32 @@ class Sequential:
         if len(dtypes) > 1:
             raise ValueError(f"layers mix dtypes {sorted(map(str, dtypes))}")
         self.dtype = dtypes.pop() if dtypes else np.dtype(np.float32)
-        total = sum(int(layer.params[name].size) for layer, name in entries)
-        xp = backend.xp
-        self.flat_params = xp.zeros(total, dtype=self.dtype)
-        self.flat_grads = xp.zeros(total, dtype=self.dtype)
         self.n_decay, offset = 0, 0
         self._offsets = [{} for _ in self.layers]  # per layer: parameter name -> offset in the flat buffers
         index = {id(layer): i for i, layer in enumerate(self.layers)}
         for layer, name in entries:
             self._offsets[index[id(layer)]][name] = offset
-            p = layer.params[name]
-            size = int(p.size)
-            view = self.flat_params[offset : offset + size].reshape(p.shape)
-            view[...] = p
-            layer.params[name] = view
-            layer.grads[name] = self.flat_grads[offset : offset + size].reshape(p.shape)
-            offset += size
+            offset += int(layer.params[name].size)
             if name in layer.decay:
                 self.n_decay = offset
-        self._groups = [(self.flat_params, self.flat_grads, self.n_decay)]
+        xp = backend.xp
+        self.bind(xp.zeros(offset, dtype=self.dtype), xp.zeros(offset, dtype=self.dtype))
         self._halves = None  # data_parallel.DataParallel, made on the first training batch that is split
         self._split = None  # the one the last forward used, for its backward
+
+    def bind(self, flat_params, flat_grads, keep_values: bool = True) -> None:
+        """Make every parameter and gradient a view into these flat buffers (``keep_values``: copy the
+        current weights in); e.g. data_parallel's worker process binds to shared memory."""
+        for layer, offsets in zip(self.layers, self._offsets):
+            for name, at in offsets.items():
+                p = layer.params[name]
+                view = flat_params[at : at + p.size].reshape(p.shape)
+                if keep_values:
+                    view[...] = p
+                layer.params[name] = view
+                layer.grads[name] = flat_grads[at : at + p.size].reshape(p.shape)
+        self.flat_params, self.flat_grads = flat_params, flat_grads
+        self._groups = [(self.flat_params, self.flat_grads, self.n_decay)]
 
     def param_groups(self) -> list[tuple]:
         """What an optimizer updates: ``[(flat_params, flat_grads, n_decay)]`` (see engine.optimizers)."""
@@ -158,9 +163,7 @@ class Sequential:
         as two halves on two cores (engine.data_parallel), and each layer's ``out`` holds the first half."""
         self._split = None
         if train and data_parallel.eligible(self, len(x)):
-            if self._halves is None:
-                self._halves = data_parallel.make(self, self._offsets)
-            self._split = self._halves
+            self._split = self._two_halves()
             return self._split.forward(x)
         layers, self._last_backward = ((self._train_layers, self._train_backward) if train
                                        else (self.layers, self._backward_layers))
@@ -174,9 +177,13 @@ class Sequential:
         (use :meth:`forward` for activations). Between a training forward and its backward, don't."""
         if not data_parallel.eligible(self, len(x)):
             return self.forward(x)
+        return self._two_halves().infer(x)
+
+    def _two_halves(self):
+        """The model's data_parallel split, made on first use."""
         if self._halves is None:
             self._halves = data_parallel.make(self, self._offsets)
-        return self._halves.infer(x)
+        return self._halves
 
     def backward(self, grad):
         """Fill every layer's grads; returns d loss / d input if ``input_grad`` else None."""
