@@ -33,37 +33,17 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from . import backend
+from . import backend, blas
+from .blas import threads as blas_threads
 
 MIN_HALF = 16  # samples per half: below this the split costs more than the second core gives
 
 _pool: ThreadPoolExecutor | None = None
-_blas: list | None = None
-
-
-def _blas_controllers() -> list:
-    """threadpoolctl's controllers of the BLAS libraries NumPy loaded (found once; [] without threadpoolctl)."""
-    global _blas
-    if _blas is None:
-        try:
-            from threadpoolctl import ThreadpoolController
-        except ImportError:  # pragma: no cover - threadpoolctl is a dependency
-            _blas = []
-        else:
-            _blas = list(ThreadpoolController().select(user_api="blas").lib_controllers)
-    return _blas
-
-
-def blas_threads() -> int:
-    """How many threads BLAS may use now (1 when it cannot be told)."""
-    return max([c.num_threads for c in _blas_controllers()] or [1])
-
-
 class _OneBlasThread:
     """BLAS at one thread while both halves run (each half is one core's work), then as before."""
 
     def __enter__(self):
-        self.saved = [(c, c.num_threads) for c in _blas_controllers()]
+        self.saved = [(c, c.num_threads) for c in blas.controllers()]
         for c, _ in self.saved:
             c.set_num_threads(1)
 

@@ -29,7 +29,7 @@ basic ufuncs and ``matmul`` are used, so the same code runs under CuPy.
 
 from __future__ import annotations
 
-from . import backend
+from . import backend, blas
 
 
 def out_size(size: int, k: int, stride: int, pad: int) -> int:
@@ -98,7 +98,7 @@ def conv_rows(cols, w_all, out, prod, ph: int):
     kh = w_all.shape[0] // o
     row = wo * n
     ho = out.shape[1] // row
-    xp.matmul(w_all, cols.reshape(c * kw, h * row), out=prod)
+    blas.matmul(w_all, cols.reshape(c * kw, h * row), out=prod)
     parts = prod.reshape(kh, o, h * row)
 
     def part(i, y0, y1):  # kernel row i's contribution to output rows [y0, y1)
@@ -132,7 +132,6 @@ def conv_rows_weight_grad(g, cols, g_t, out, ph: int):
     ``g.T`` (the product with it runs about 2x faster than ``g @ rows.T``, which has a long
     reduction over a tiny output).
     """
-    xp = backend.xp
     c, kw, h, wo, n = cols.shape
     kh = out.shape[0]
     row = wo * n
@@ -142,24 +141,16 @@ def conv_rows_weight_grad(g, cols, g_t, out, ph: int):
     for i in range(kh):
         y0, y1 = row_range(i, ph, h, ho)
         if y1 > y0:
-            xp.matmul(flat[:, (y0 + i - ph) * row : (y1 + i - ph) * row], g_t[y0 * row : y1 * row], out=out[i])
+            blas.matmul_sum(flat[:, (y0 + i - ph) * row : (y1 + i - ph) * row], g_t[y0 * row : y1 * row], out=out[i])
         else:
             out[i] = 0
     return out
 
 
-def weight_grad(g, cols, out, block: int = 4096):
-    """``out (K, O) = cols (K, L) @ g.T`` for ``g (O, L)``, summed over blocks of ``block`` columns.
-
-    One product with a reduction over all ``L`` (50k for a 28x28 batch of 64) runs at a third
-    of the blocked speed: the blocks of both operands stay in cache.
-    """
-    xp = backend.xp
-    length = cols.shape[1]
-    xp.matmul(cols[:, :block], g[:, :block].T, out=out)
-    for a in range(block, length, block):
-        out += xp.matmul(cols[:, a : a + block], g[:, a : a + block].T)
-    return out
+def weight_grad(g, cols, out):
+    """``out (K, O) = cols (K, L) @ g.T`` for ``g (O, L)``: a reduction over all ``L`` into a tiny ``out``,
+    cut into blocks where BLAS has a faster path for small products (engine.blas)."""
+    return blas.matmul_sum(cols, g.T, out=out)
 
 
 # ---------------------------------------------------------------- full columns (any stride)

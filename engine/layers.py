@@ -27,7 +27,7 @@ import math
 
 import numpy as np
 
-from . import backend, init as initializers
+from . import backend, blas, init as initializers
 from .im2col import (col2im, col2im_planes, conv_rows, conv_rows_weight_grad, im2col, im2col_planes, out_size,
                      phase_views, phases_shape, shift_columns, to_chwn, weight_grad)
 
@@ -203,7 +203,7 @@ class Conv2D(Layer):
 
     def _forward(self, x, y, key: str):
         """``y (O, Ho*Wo*N) = conv(x) + b`` for NCHW ``x``; returns the columns backward needs."""
-        xp, wt = backend.xp, self.params["W"]
+        wt = self.params["W"]
         n, c, h, w = x.shape
         (kh, kw), s, p, o = self.kernel, self.stride, self.padding, self.out_ch
         ho, wo = out_size(h, kh, s, p), out_size(w, kw, s, p)
@@ -213,7 +213,7 @@ class Conv2D(Layer):
         else:
             shape = (c, kh, kw, ho, wo, n)
             cols = im2col(x, kh, kw, s, p, ho, wo, out=self._work(key + "cols", shape, x.dtype, zero=True))
-            xp.matmul(wt.reshape(o, -1), cols.reshape(-1, ho * wo * n), out=y)
+            blas.matmul(wt.reshape(o, -1), cols.reshape(-1, ho * wo * n), out=y)
         y += self.params["b"][:, None]
         self._in_shape = x.shape
         return cols
@@ -239,7 +239,7 @@ class Conv2D(Layer):
         cols = im2col_planes(x, kh, kw, p, out=self._work("planes", (c, kh, kw, 2, 2, hb, wb, n), x.dtype, zero=True),
                              q=q, views=self._views_of("phases", q, hb, wb))
         y = xp.empty((o, 2, 2, hb, wb, n), dtype=x.dtype)
-        xp.matmul(wt.reshape(o, -1), cols.reshape(c * kh * kw, -1), out=y.reshape(o, -1))
+        blas.matmul(wt.reshape(o, -1), cols.reshape(c * kh * kw, -1), out=y.reshape(o, -1))
         y.reshape(o, -1)[...] += self.params["b"][:, None]
         self._cols, self._in_shape, self.out = cols, x.shape, None
         return y
@@ -270,7 +270,7 @@ class Conv2D(Layer):
 
     def _backward_matrix(self, gm):
         """Gradients from ``gm`` (O, L), the output gradient in the columns' order; returns d loss / d x (NCHW view)."""
-        xp, o, cols, wt = backend.xp, self.out_ch, self._cols, self.params["W"]
+        o, cols, wt = self.out_ch, self._cols, self.params["W"]
         self._cols = None
         if gm.dtype != cols.dtype:
             gm = gm.astype(cols.dtype)
@@ -296,7 +296,7 @@ class Conv2D(Layer):
             return None
         # The columns are spent: their buffer takes d loss / d columns (one big buffer, not two, stays in cache),
         # so its padding entries are no longer zero: zero the buffer again for the next forward.
-        xp.matmul(wt.reshape(o, -1).T, gm, out=cm)
+        blas.matmul(wt.reshape(o, -1).T, gm, out=cm)
         dx = self._work("dx", (c, h, w, n), cols.dtype)
         if cols.ndim == 8:  # window-major columns (forward_planes)
             q = self._work("dphases", phases_shape(c, h, w, n, p), cols.dtype)
